@@ -1,0 +1,48 @@
+# lake — the README's commands. `make help` lists them.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/lake-engine/lake/lake.version=$(VERSION)
+BIN := bin
+# Tools and downloads are cached outside the repo.
+CACHE ?= $(HOME)/.cache/lake-test
+STATICCHECK_VERSION ?= v0.8.2
+SERVICES := bash localstack/services.sh
+
+.PHONY: help build demo test test-short services services-down bench lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/lake and bin/lake-demo
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/lake ./cmd/lake
+	$(GO) build -o $(BIN)/lake-demo ./cmd/lake-demo
+
+demo: build ## fresh machine, no servers: make a demo shop, run three nights, query them
+	bash localstack/demo.sh
+
+test: ## start the test servers (PostgreSQL), then run every test
+	@set -euo pipefail; eval "$$($(SERVICES) up)"; \
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short: ## unit tests only, no servers
+	$(GO) test -short ./...
+
+services: ## start the test servers; prints `export NAME=value` lines: eval "$$(make -s services)"
+	@$(SERVICES) up
+
+services-down: ## stop the test servers
+	@$(SERVICES) down
+
+bench: ## benchmarks that print figures
+	@set -euo pipefail; eval "$$($(SERVICES) up)"; \
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+lint: ## gofmt, go vet, staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need gofmt -w"; exit 1; }
+	$(GO) vet ./...
+	@test -x $(CACHE)/bin/staticcheck || GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(CACHE)/bin/staticcheck ./...
+
+clean: ## remove build output and the demo
+	rm -rf $(BIN) demo

@@ -1,0 +1,27 @@
+// Package lake owns the config (lake.yaml), and the nightly job that ties
+// loaders, partitions and views together; the warehouse store lives in
+// lake/warehouse.
+//
+// Nouns:
+//
+//   - Config: one lake.yaml, parsed, defaulted and validated: the warehouse
+//     folder, the time zone of "today", Parquet settings, sources, tables and
+//     clusters. Loading reports every problem at once, each as
+//     file:line: key: what is wrong and what is expected. Relative paths are
+//     resolved against the file's folder; secrets never appear in errors.
+//   - Table: a lake table (schema.name) filled from one source table or one
+//     query into write-once ds=YYYY-MM-DD partitions.
+//   - Source: a production database (SQLite or Postgres) that tables are read
+//     from, named in the config and opened by loaders.
+//   - Cluster: a query engine where tables and their <table>_latest views are
+//     registered (DuckDB now; Trino and Presto later).
+//   - Job: the nightly work for one ds: snapshot the selected tables, commit
+//     their partitions, then register them and flip views on every cluster.
+//   - Run: one execution of the Job, with its own id; a rerun of a committed
+//     night is a no-op.
+//   - Report: what a Run did, table by table and cluster by cluster.
+//
+// This package must not speak to databases or engines itself: loaders read
+// sources, partitions owns the commit protocol, sql and views talk to
+// clusters.
+package lake

@@ -1,0 +1,62 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ErrNotExist is returned (wrapped) when a key or prefix does not exist.
+var ErrNotExist = errors.New("does not exist")
+
+// ErrExists is returned (wrapped) by Publish when the target prefix exists.
+var ErrExists = errors.New("already exists")
+
+// Entry is one object in a listing.
+type Entry struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+}
+
+// Writer is an object being written.
+type Writer interface {
+	io.Writer
+	// Commit makes the object durable and visible at its key.
+	Commit() error
+	// Abort discards what was written; it is safe after Commit (no-op).
+	Abort()
+}
+
+// Object is a committed object opened for reading.
+type Object interface {
+	io.ReaderAt
+	io.Reader
+	io.Closer
+	Size() int64
+}
+
+// Store is a warehouse: a local folder or (later) an S3 bucket and prefix.
+type Store interface {
+	// String describes the store for logs; it never contains secrets.
+	String() string
+	// Create starts writing an object at key, replacing nothing until Commit.
+	Create(ctx context.Context, key string) (Writer, error)
+	// Open opens a committed object; a missing key returns an error that
+	// satisfies errors.Is(err, ErrNotExist).
+	Open(ctx context.Context, key string) (Object, error)
+	// List returns every object whose key starts with prefix, recursively,
+	// sorted by key. A missing prefix is an empty listing.
+	List(ctx context.Context, prefix string) ([]Entry, error)
+	// Delete removes every object under prefix (a key or a folder prefix
+	// ending in "/"). Missing objects are not an error.
+	Delete(ctx context.Context, prefix string) error
+	// Publish atomically makes every object under prefix from appear under
+	// prefix to (both end in "/"). If anything exists under to, nothing
+	// changes and the error satisfies errors.Is(err, ErrExists).
+	Publish(ctx context.Context, from, to string) error
+	// Location is what a query engine reads for key: an absolute file path
+	// for a folder, an s3:// URL for a bucket.
+	Location(key string) string
+}

@@ -1,0 +1,18 @@
+// Package loaders owns reading sources: it turns rows of a source database
+// into Arrow record batches, and record batches into Parquet files.
+//
+// Nouns:
+//
+//   - Source: one configured database (a Postgres server, a SQLite file).
+//   - Snapshot: one consistent, read-only view of a Source. Every Count and
+//     Read on the same Snapshot sees the same data, so the row count recorded
+//     in a manifest and the rows written agree, and tables read together agree
+//     with each other.
+//   - Query: what to read for one lake table: a source table or a SELECT.
+//   - Column: a result column with its source type and its Arrow type.
+//   - RecordSink: where a Snapshot streams its batches (the Parquet writer).
+//
+// Sub-packages hold one driver each (postgres, sqlite) and the Parquet writer
+// (parquetfile). This package must not know about partitions, warehouses or
+// clusters: it reads and encodes, nothing else.
+package loaders

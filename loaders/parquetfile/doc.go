@@ -1,0 +1,27 @@
+// Package parquetfile owns encoding Arrow record batches as Parquet files and
+// checking finished files with an independent Parquet reader.
+//
+// Nouns:
+//
+//   - Writer: a loaders.RecordSink that encodes the batches of one Read into
+//     a sequence of Parquet files (part 0, 1, 2...). It sizes row groups and
+//     files by bytes, rolls to a new file only between batches, and counts the
+//     rows, bytes and SHA-256 of every file while writing it.
+//   - Destination: where one file's bytes go (a temporary local file, a
+//     multipart upload). Commit makes it durable and visible; Abort discards it.
+//   - CreateFunc: opens Destination number seq and names the file. The caller
+//     decides names and places; this package never builds paths.
+//   - File: what was written: name, rows, bytes and SHA-256, as recorded in a
+//     manifest.
+//   - Verify: opens a finished file with parquet-go (not the arrow-go code
+//     that wrote it) and checks its footer, row count and column names.
+//
+// The files use types that DuckDB, Trino and Spark read the same way:
+// timestamps are INT64 TIMESTAMP(MICROS) (isAdjustedToUTC only for
+// zone-aware Arrow timestamps), decimals are DECIMAL, strings are STRING,
+// dates are DATE and lists are the standard 3-level LIST. Statistics and
+// dictionary encoding are on; the Arrow schema is stored in the footer.
+//
+// This package must not know about partitions, warehouses, manifests or
+// sources: it encodes batches it is given into destinations it is given.
+package parquetfile

@@ -1,0 +1,367 @@
+package parquetfile
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/util"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/lake-engine/lake/loaders"
+)
+
+// Default sizes used by Options.WithDefaults.
+const (
+	DefaultCompression   = "zstd"
+	DefaultRowGroupBytes = 128 << 20
+	DefaultFileBytes     = 512 << 20
+)
+
+// Options tunes the files a Writer produces. The zero value means the defaults.
+type Options struct {
+	// Compression is the codec of every column: "zstd" (default), "snappy",
+	// "gzip" or "none".
+	Compression string
+	// RowGroupBytes is the target uncompressed (Arrow buffer) size of a row
+	// group; default 128 MiB. It also bounds the Writer's memory: one row
+	// group is buffered, compressed, before it is written out.
+	RowGroupBytes int64
+	// FileBytes rolls to a new file once the current one has about this many
+	// bytes; default 512 MiB. A file is closed only between batches, so it
+	// may exceed FileBytes by up to one batch and the footer.
+	FileBytes int64
+}
+
+// WithDefaults returns o with every zero or negative field set to its default.
+func (o Options) WithDefaults() Options {
+	if o.Compression == "" {
+		o.Compression = DefaultCompression
+	}
+	if o.RowGroupBytes <= 0 {
+		o.RowGroupBytes = DefaultRowGroupBytes
+	}
+	if o.FileBytes <= 0 {
+		o.FileBytes = DefaultFileBytes
+	}
+	return o
+}
+
+func (o Options) codec() (compress.Compression, error) {
+	switch strings.ToLower(o.Compression) {
+	case "zstd":
+		return compress.Codecs.Zstd, nil
+	case "snappy":
+		return compress.Codecs.Snappy, nil
+	case "gzip":
+		return compress.Codecs.Gzip, nil
+	case "none", "uncompressed":
+		return compress.Codecs.Uncompressed, nil
+	}
+	return 0, fmt.Errorf("parquet compression %q is not supported: use zstd, snappy, gzip or none", o.Compression)
+}
+
+// Destination is one file being written.
+//
+// The Writer calls Write any number of times, then exactly one of Commit or
+// Abort. Commit makes the bytes written durable and visible under the file's
+// name. Abort discards them and must be safe to call after a failed Commit
+// and more than once.
+type Destination interface {
+	io.Writer
+	Commit() error
+	Abort()
+}
+
+// CreateFunc opens destination number seq (0, 1, 2...) and returns the
+// file's name as it will be recorded in File.Name. It is called once per
+// seq, in order, and only when there is a file to write.
+type CreateFunc func(seq int) (name string, dst Destination, err error)
+
+// File describes one committed Parquet file.
+type File struct {
+	Name string `json:"name"`
+	// Rows is the number of rows the Writer wrote into the file.
+	Rows int64 `json:"rows"`
+	// Bytes is the number of bytes passed to the file's Destination.
+	Bytes int64 `json:"bytes"`
+	// SHA256 is the lower-case hex SHA-256 of those bytes.
+	SHA256 string `json:"sha256"`
+}
+
+// Writer encodes the record batches of one Read into a sequence of Parquet
+// files. It implements loaders.RecordSink. Use it from one goroutine.
+//
+// Life cycle: Begin once, Write any number of times, then Close to commit
+// the last file, or Abort to discard what is not committed. After any error
+// the Writer has aborted its open file and every later call returns the
+// same error.
+type Writer struct {
+	opts   Options
+	create CreateFunc
+
+	schema     *arrow.Schema
+	props      *parquet.WriterProperties
+	arrowProps pqarrow.ArrowWriterProperties
+
+	cur   *openFile
+	seq   int
+	files []File
+	err   error
+	done  bool
+}
+
+var _ loaders.RecordSink = (*Writer)(nil)
+
+var (
+	errNotBegun   = errors.New("parquet writer: Begin was not called")
+	errClosed     = errors.New("parquet writer: already closed")
+	errAborted    = errors.New("parquet writer: aborted")
+	errBegunTwice = errors.New("parquet writer: Begin called twice")
+)
+
+// NewWriter returns a Writer that opens its files with create. Options are
+// completed with WithDefaults; an unknown compression is reported by Begin.
+func NewWriter(opts Options, create CreateFunc) *Writer {
+	return &Writer{opts: opts.WithDefaults(), create: create}
+}
+
+// Begin fixes the schema of every file. It opens no file yet: files are
+// opened by the first Write, or by Close when there were no rows.
+func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.schema != nil {
+		return errBegunTwice
+	}
+	if schema == nil {
+		return errors.New("parquet writer: Begin with a nil schema")
+	}
+	codec, err := w.opts.codec()
+	if err != nil {
+		return err
+	}
+	w.props = parquet.NewWriterProperties(
+		parquet.WithVersion(parquet.V2_6),
+		parquet.WithCompression(codec),
+		parquet.WithStats(true),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithCreatedBy("lake (arrow-go pqarrow)"),
+	)
+	// Microseconds everywhere: Trino and Spark read TIMESTAMP(MICROS) best,
+	// and Arrow nanosecond timestamps would otherwise become NANOS.
+	w.arrowProps = pqarrow.NewArrowWriterProperties(
+		pqarrow.WithStoreSchema(),
+		pqarrow.WithCoerceTimestamps(arrow.Microsecond),
+	)
+	w.schema = schema
+	return nil
+}
+
+// Write appends rec to the current file, opening it if needed. Row groups
+// are cut whenever about RowGroupBytes of Arrow data have been buffered,
+// slicing rec if it is larger. After rec, the file is finished and committed
+// if it has reached FileBytes; the next batch then goes to a new file. The
+// Writer does not keep rec after Write returns.
+func (w *Writer) Write(rec arrow.RecordBatch) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if !rec.Schema().Equal(w.schema) {
+		return w.fail(fmt.Errorf("parquet writer: batch schema %s does not match %s", rec.Schema(), w.schema))
+	}
+	rows := rec.NumRows()
+	if rows == 0 {
+		return nil
+	}
+	if w.cur == nil {
+		if err := w.open(); err != nil {
+			return w.fail(err)
+		}
+	}
+	f := w.cur
+	perRow := util.TotalRecordSize(rec) / rows
+	if perRow < 1 {
+		perRow = 1
+	}
+	for off := int64(0); off < rows; {
+		if f.rowGroupBytes >= w.opts.RowGroupBytes {
+			if err := f.fw.NewBufferedRowGroupChecked(); err != nil {
+				return w.fail(fmt.Errorf("write %s: start row group: %w", f.name, err))
+			}
+			f.rowGroupBytes = 0
+		}
+		n := (w.opts.RowGroupBytes - f.rowGroupBytes) / perRow
+		n = max(1, min(n, rows-off))
+		part := rec
+		if off != 0 || n != rows {
+			part = rec.NewSlice(off, off+n)
+		}
+		err := f.fw.WriteBuffered(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return w.fail(fmt.Errorf("write %s: %w", f.name, err))
+		}
+		f.rows += n
+		f.rowGroupBytes += n * perRow
+		off += n
+	}
+	if f.size() >= w.opts.FileBytes {
+		if err := w.finish(); err != nil {
+			return w.fail(err)
+		}
+	}
+	return nil
+}
+
+// Close finishes and commits the last file and returns every committed file
+// in order. It always returns at least one file: when no rows were written,
+// that file is a valid Parquet file with the schema and 0 rows.
+//
+// On error, the files committed before the failure are returned with it and
+// stay where they are; the caller owns their removal.
+func (w *Writer) Close() ([]File, error) {
+	if err := w.usable(); err != nil {
+		return w.committed(), err
+	}
+	if w.cur == nil && len(w.files) == 0 {
+		if err := w.open(); err != nil {
+			return w.committed(), w.fail(err)
+		}
+	}
+	if w.cur != nil {
+		if err := w.finish(); err != nil {
+			return w.committed(), w.fail(err)
+		}
+	}
+	w.done = true
+	w.err = errClosed
+	return w.committed(), nil
+}
+
+// Abort discards the file being written, if any; committed files stay. It
+// is safe to call at any time, more than once, and after Close.
+func (w *Writer) Abort() {
+	w.abortCurrent()
+	if w.err == nil {
+		w.err = errAborted
+	}
+}
+
+func (w *Writer) usable() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.schema == nil {
+		return errNotBegun
+	}
+	return nil
+}
+
+func (w *Writer) committed() []File {
+	return append([]File(nil), w.files...)
+}
+
+// fail aborts the open file and makes err sticky.
+func (w *Writer) fail(err error) error {
+	w.abortCurrent()
+	if w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
+func (w *Writer) abortCurrent() {
+	if w.cur != nil {
+		w.cur.dst.Abort()
+		w.cur = nil
+	}
+}
+
+// openFile is the file currently being written.
+type openFile struct {
+	name    string
+	dst     Destination
+	counted *countingWriter
+	buf     *bufio.Writer
+	fw      *pqarrow.FileWriter
+	rows    int64
+	// rowGroupBytes estimates the Arrow bytes buffered in the open row group.
+	rowGroupBytes int64
+}
+
+// size estimates the file's bytes so far: what reached the destination, what
+// waits in the buffer, and the compressed pages of the open row group.
+func (f *openFile) size() int64 {
+	return f.counted.n + int64(f.buf.Buffered()) + f.fw.RowGroupTotalBytesWritten()
+}
+
+// ioBufferSize groups the many small page-header writes into larger writes.
+const ioBufferSize = 256 << 10
+
+func (w *Writer) open() error {
+	seq := w.seq
+	name, dst, err := w.create(seq)
+	if err != nil {
+		return fmt.Errorf("create parquet file %d: %w", seq, err)
+	}
+	w.seq++
+	counted := &countingWriter{dst: dst, sum: sha256.New()}
+	buf := bufio.NewWriterSize(counted, ioBufferSize)
+	fw, err := pqarrow.NewFileWriter(w.schema, buf, w.props, w.arrowProps)
+	if err != nil {
+		dst.Abort()
+		return fmt.Errorf("start parquet file %s: %w", name, err)
+	}
+	w.cur = &openFile{name: name, dst: dst, counted: counted, buf: buf, fw: fw}
+	return nil
+}
+
+// finish writes the footer, commits the destination and records the file.
+func (w *Writer) finish() error {
+	f := w.cur
+	if err := f.fw.Close(); err != nil {
+		return fmt.Errorf("finish parquet file %s: %w", f.name, err)
+	}
+	if err := f.buf.Flush(); err != nil {
+		return fmt.Errorf("write parquet file %s: %w", f.name, err)
+	}
+	if err := f.dst.Commit(); err != nil {
+		return fmt.Errorf("commit parquet file %s: %w", f.name, err)
+	}
+	w.cur = nil
+	w.files = append(w.files, File{
+		Name:   f.name,
+		Rows:   f.rows,
+		Bytes:  f.counted.n,
+		SHA256: hex.EncodeToString(f.counted.sum.Sum(nil)),
+	})
+	return nil
+}
+
+// countingWriter counts and hashes exactly the bytes the destination accepted.
+// It has no Close method on purpose: the Parquet writer closes its sink when
+// it implements io.Closer, and only Commit or Abort may end a Destination.
+type countingWriter struct {
+	dst Destination
+	sum hash.Hash
+	n   int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.dst.Write(p)
+	c.sum.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,382 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/lake-engine/lake/loaders"
+)
+
+var (
+	_ loaders.Source   = (*Source)(nil)
+	_ loaders.Snapshot = (*Snapshot)(nil)
+)
+
+// Source is one PostgreSQL database. It holds no connection of its own: each
+// Snapshot opens one and closes it in Close.
+type Source struct {
+	// Allocator allocates the Arrow buffers of every Read; nil means
+	// memory.DefaultAllocator. Set it before taking snapshots.
+	Allocator memory.Allocator
+
+	config *pgx.ConnConfig
+}
+
+// Open parses dsn (a postgres:// URL or key=value string, as libpq takes)
+// and checks that the database accepts a connection. Errors never contain
+// the password.
+func Open(ctx context.Context, dsn string) (*Source, error) {
+	config, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres dsn: %w", redact(err, dsnPasswords(dsn)...))
+	}
+	if config.RuntimeParams["application_name"] == "" {
+		// Lets a DBA see in pg_stat_activity who holds the snapshot.
+		config.RuntimeParams["application_name"] = "lake"
+	}
+	// Text values are sent in the client encoding; Arrow strings are UTF-8.
+	config.RuntimeParams["client_encoding"] = "UTF8"
+
+	s := &Source{config: config}
+	conn, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Close(ctx); err != nil {
+		return nil, fmt.Errorf("close postgres connection: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Source) connect(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, s.config)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres %s:%d: %w", s.config.Host, s.config.Port, redact(err, s.config.Password))
+	}
+	return conn, nil
+}
+
+// Close releases nothing: snapshots own their connections and must be closed
+// by whoever took them.
+func (s *Source) Close() error { return nil }
+
+// Snapshot opens a connection and begins a REPEATABLE READ, READ ONLY
+// transaction on it, so that every Count and Read of the snapshot sees the
+// data as of this call.
+func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
+	conn, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// REPEATABLE READ takes its snapshot at the first query, not at BEGIN:
+	// run one now so that the snapshot is as of this call.
+	for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SELECT 1"} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			conn.Close(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("begin snapshot: %w", err)
+		}
+	}
+	mem := s.Allocator
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &Snapshot{conn: conn, mem: mem, types: typeResolver{conn: conn}}, nil
+}
+
+// Snapshot is one REPEATABLE READ, READ ONLY transaction on its own
+// connection. A statement that fails inside it (bad SQL, a value that cannot
+// be stored) is rolled back to a savepoint, so the snapshot stays usable for
+// the other tables.
+type Snapshot struct {
+	conn  *pgx.Conn
+	mem   memory.Allocator
+	types typeResolver
+}
+
+// Count returns SELECT count(*) over the query's table or SQL.
+func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
+	from, err := fromClause(q)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+	}
+	var n int64
+	err = sn.savepoint(ctx, func() error {
+		return sn.conn.QueryRow(ctx, "SELECT count(*) FROM "+from).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+	}
+	return n, nil
+}
+
+// Read streams the query's rows to sink in batches of at most opts.Rows()
+// rows. Column types are resolved before the query runs, so an unsupported
+// type fails with an *loaders.UnsupportedTypeError before any row is read.
+func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
+	sql, err := selectSQL(q)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	err = sn.savepoint(ctx, func() error { return sn.read(ctx, queryName(q), sql, opts.Rows(), sink) })
+	if err != nil {
+		return fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	return nil
+}
+
+func (sn *Snapshot) read(ctx context.Context, name, sql string, batchRows int, sink loaders.RecordSink) error {
+	pg := sn.conn.PgConn()
+	// Describing the statement gives the column types without running it.
+	desc, err := pg.Prepare(ctx, "", sql, nil)
+	if err != nil {
+		return fmt.Errorf("describe query: %w", err)
+	}
+	cols, err := sn.types.resolveColumns(ctx, name, desc.Fields)
+	if err != nil {
+		return err
+	}
+
+	fields := make([]arrow.Field, len(cols))
+	lcols := make([]loaders.Column, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{
+			Name:     c.Name,
+			Type:     c.arrow,
+			Nullable: true,
+			Metadata: arrow.NewMetadata([]string{loaders.MetaSourceType}, []string{c.SourceType}),
+		}
+		lcols[i] = c.Column
+	}
+	schema := arrow.NewSchema(fields, nil)
+	if err := sink.Begin(schema, lcols); err != nil {
+		return fmt.Errorf("begin sink: %w", err)
+	}
+
+	rb := array.NewRecordBuilder(sn.mem, schema)
+	defer rb.Release()
+	builders := rb.Fields()
+	appenders := make([]appender, len(cols))
+	formats := make([]int16, len(cols))
+	for i, c := range cols {
+		appenders[i] = c.bind(builders[i])
+		formats[i] = pgx.BinaryFormatCode
+	}
+
+	rr := pg.ExecParams(ctx, sql, nil, nil, nil, formats)
+	pending, err := stream(rr, name, cols, builders, appenders, batchRows, func() error { return flush(rb, sink) })
+	if err != nil {
+		// The server may still be sending rows; cancel rather than drain
+		// what could be the rest of a big table.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_ = pg.CancelRequest(cctx)
+		cancel()
+		_, _ = rr.Close()
+		return err
+	}
+	if _, err := rr.Close(); err != nil {
+		return err
+	}
+	if pending {
+		return flush(rb, sink)
+	}
+	return nil
+}
+
+// stream appends the result's rows to the builders, calling flush after every
+// batchRows rows. It reports whether rows wait for a last flush.
+func stream(rr *pgconn.ResultReader, name string, cols []resolvedColumn, builders []array.Builder, appenders []appender, batchRows int, flush func() error) (pending bool, err error) {
+	inBatch := 0
+	var row int64
+	for rr.NextRow() {
+		row++
+		values := rr.Values()
+		if len(values) != len(appenders) {
+			return false, fmt.Errorf("row %d has %d values for %d columns", row, len(values), len(appenders))
+		}
+		for i, v := range values {
+			if v == nil {
+				builders[i].AppendNull()
+				continue
+			}
+			if err := appenders[i](v); err != nil {
+				return false, fmt.Errorf("%s.%s: row %d: %w", name, cols[i].Name, row, err)
+			}
+		}
+		inBatch++
+		if inBatch == batchRows {
+			if err := flush(); err != nil {
+				return false, err
+			}
+			inBatch = 0
+		}
+	}
+	return inBatch > 0, nil
+}
+
+func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	if err := sink.Write(rec); err != nil {
+		return fmt.Errorf("write batch: %w", err)
+	}
+	return nil
+}
+
+// savepoint runs fn inside a savepoint. A failed statement aborts the whole
+// transaction in Postgres; rolling back to the savepoint keeps the snapshot
+// (which REPEATABLE READ holds for the transaction) usable.
+func (sn *Snapshot) savepoint(ctx context.Context, fn func() error) error {
+	if sn.conn == nil {
+		return errors.New("snapshot is closed")
+	}
+	if _, err := sn.conn.Exec(ctx, "SAVEPOINT lake_op"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := sn.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT lake_op; RELEASE SAVEPOINT lake_op"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := sn.conn.Exec(ctx, "RELEASE SAVEPOINT lake_op"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// Close ends the transaction and closes the connection.
+func (sn *Snapshot) Close() error {
+	conn := sn.conn
+	if conn == nil {
+		return nil
+	}
+	sn.conn = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if conn.IsClosed() {
+		return nil
+	}
+	// The transaction is read-only: rolling back loses nothing.
+	_, rerr := conn.Exec(ctx, "ROLLBACK")
+	if err := errors.Join(rerr, conn.Close(ctx)); err != nil {
+		return fmt.Errorf("close snapshot: %w", err)
+	}
+	return nil
+}
+
+// queryName names the query in errors: the lake table, else what it reads.
+func queryName(q loaders.Query) string {
+	if q.Name != "" {
+		return q.Name
+	}
+	return q.Describe()
+}
+
+func checkQuery(q loaders.Query) error {
+	if (q.Table == "") == (q.SQL == "") {
+		return errors.New("query needs exactly one of table and sql")
+	}
+	return nil
+}
+
+// quoteTable quotes "schema.table" or "table" part by part, so mixed case
+// and reserved words name exactly that table.
+func quoteTable(table string) (string, error) {
+	parts := strings.Split(table, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("table %q: want table or schema.table", table)
+	}
+	for _, p := range parts {
+		if p == "" {
+			return "", fmt.Errorf("table %q: empty name part", table)
+		}
+	}
+	return pgx.Identifier(parts).Sanitize(), nil
+}
+
+// trimSQL drops trailing semicolons, so the SQL can be nested in a FROM.
+func trimSQL(sql string) string {
+	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n")
+}
+
+func selectSQL(q loaders.Query) (string, error) {
+	if err := checkQuery(q); err != nil {
+		return "", err
+	}
+	if q.SQL != "" {
+		return trimSQL(q.SQL), nil
+	}
+	t, err := quoteTable(q.Table)
+	if err != nil {
+		return "", err
+	}
+	return "SELECT * FROM " + t, nil
+}
+
+func fromClause(q loaders.Query) (string, error) {
+	if err := checkQuery(q); err != nil {
+		return "", err
+	}
+	if q.SQL != "" {
+		return "(" + trimSQL(q.SQL) + "\n) AS lake_query", nil
+	}
+	return quoteTable(q.Table)
+}
+
+// redactedError hides secrets in the text of an error it wraps; errors.Is
+// and errors.As still reach the original.
+type redactedError struct {
+	err     error
+	secrets []string
+}
+
+func (e *redactedError) Error() string {
+	msg := e.err.Error()
+	for _, s := range e.secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
+}
+
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact guards against any password that a driver error might quote.
+func redact(err error, secrets ...string) error {
+	return &redactedError{err: err, secrets: secrets}
+}
+
+// dsnPasswords finds, as well as it can, the password in a DSN that pgx
+// could not parse: the URL's userinfo, or a password= keyword.
+func dsnPasswords(dsn string) []string {
+	var out []string
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p, url.QueryEscape(p), url.PathEscape(p))
+		}
+	}
+	if i := strings.Index(dsn, "password="); i >= 0 {
+		v := dsn[i+len("password="):]
+		if strings.HasPrefix(v, "'") {
+			v = v[1:]
+			if j := strings.Index(v, "'"); j >= 0 {
+				v = v[:j]
+			}
+		} else if j := strings.IndexAny(v, " &"); j >= 0 {
+			v = v[:j]
+		}
+		out = append(out, v)
+	}
+	return out
+}

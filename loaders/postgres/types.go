@@ -1,0 +1,363 @@
+package postgres
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// The loader reads every column in Postgres's binary format: it is the same
+// per-value encoding that COPY ... (FORMAT binary) uses, so the decoders here
+// serve both, and decoding needs no per-row allocation.
+
+// appender decodes one non-NULL binary value and appends it to the builder it
+// was bound to. NULLs never reach it: the reader appends those itself.
+type appender func(v []byte) error
+
+// binder binds an appender to the builder that array.NewBuilder made for the
+// mapping's Arrow type.
+type binder func(b array.Builder) appender
+
+// mapping is how one Postgres type is stored: its Arrow type and how a value
+// is appended.
+type mapping struct {
+	arrow arrow.DataType
+	bind  binder
+}
+
+// scalarType gives the mapping of a base type for a type modifier (the
+// "(12,2)" of numeric(12,2); -1 when there is none).
+type scalarType func(typmod int32) mapping
+
+// scalarTypes is the type table: every built-in base type lake stores, by
+// OID. Enums and string-category extension types (citext) map to utf8 like
+// text; domains map as their base type; one-dimensional arrays of any of
+// these map to list<elem>. Everything else is an *loaders.UnsupportedTypeError.
+var scalarTypes = map[uint32]scalarType{
+	pgtype.Int2OID:        fixed(arrow.PrimitiveTypes.Int16, bindInt16),
+	pgtype.Int4OID:        fixed(arrow.PrimitiveTypes.Int32, bindInt32),
+	pgtype.Int8OID:        fixed(arrow.PrimitiveTypes.Int64, bindInt64),
+	pgtype.NumericOID:     numericType,
+	pgtype.Float4OID:      fixed(arrow.PrimitiveTypes.Float32, bindFloat32),
+	pgtype.Float8OID:      fixed(arrow.PrimitiveTypes.Float64, bindFloat64),
+	pgtype.BoolOID:        fixed(arrow.FixedWidthTypes.Boolean, bindBool),
+	pgtype.TextOID:        textType,
+	pgtype.VarcharOID:     textType,
+	pgtype.BPCharOID:      textType,
+	pgtype.NameOID:        textType,
+	pgtype.DateOID:        fixed(arrow.FixedWidthTypes.Date32, bindDate),
+	pgtype.TimestampOID:   fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, bindTimestamp),
+	pgtype.TimestamptzOID: fixed(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, bindTimestamp),
+	pgtype.UUIDOID:        fixed(arrow.BinaryTypes.String, bindUUID),
+	pgtype.JSONOID:        textType,
+	pgtype.JSONBOID:       fixed(arrow.BinaryTypes.String, bindJSONB),
+	pgtype.ByteaOID:       fixed(arrow.BinaryTypes.Binary, bindBytea),
+}
+
+func fixed(t arrow.DataType, bind binder) scalarType {
+	return func(int32) mapping { return mapping{arrow: t, bind: bind} }
+}
+
+// textType is every type whose binary form is its text: text, varchar,
+// char(n) (padding included, as Postgres returns it), name, json, enums and
+// string-category types such as citext.
+func textType(int32) mapping { return mapping{arrow: arrow.BinaryTypes.String, bind: bindText} }
+
+// numericType maps numeric(p,s) that fits Arrow (1 <= p <= 38, 0 <= s <= p)
+// to decimal128(p,s) and any other numeric to its exact decimal text.
+func numericType(typmod int32) mapping {
+	if p, s, ok := numericPrecision(typmod); ok && p <= decimal128.MaxPrecision && s >= 0 && s <= p {
+		t := &arrow.Decimal128Type{Precision: p, Scale: s}
+		return mapping{arrow: t, bind: bindDecimal(t)}
+	}
+	return mapping{arrow: arrow.BinaryTypes.String, bind: bindNumericText}
+}
+
+// numericPrecision decodes numeric's type modifier the way Postgres 15 does
+// (the scale is an 11-bit signed field since negative scales exist).
+func numericPrecision(typmod int32) (precision, scale int32, ok bool) {
+	const varhdrsz = 4
+	if typmod < varhdrsz {
+		return 0, 0, false
+	}
+	t := typmod - varhdrsz
+	return (t >> 16) & 0xffff, ((t & 0x7ff) ^ 1024) - 1024, true
+}
+
+// listType maps a one-dimensional array to list<elem>.
+func listType(elem mapping) mapping {
+	return mapping{arrow: arrow.ListOf(elem.arrow), bind: bindList(elem.bind)}
+}
+
+// errMalformed reports a binary value that does not have the length or shape
+// its type promises; it means a server or protocol bug, not bad data.
+var errMalformed = errors.New("malformed binary value")
+
+func checkLen(v []byte, n int) error {
+	if len(v) != n {
+		return fmt.Errorf("%w: %d bytes, want %d", errMalformed, len(v), n)
+	}
+	return nil
+}
+
+func bindInt16(b array.Builder) appender {
+	ib := b.(*array.Int16Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 2); err != nil {
+			return err
+		}
+		ib.Append(int16(binary.BigEndian.Uint16(v)))
+		return nil
+	}
+}
+
+func bindInt32(b array.Builder) appender {
+	ib := b.(*array.Int32Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 4); err != nil {
+			return err
+		}
+		ib.Append(int32(binary.BigEndian.Uint32(v)))
+		return nil
+	}
+}
+
+func bindInt64(b array.Builder) appender {
+	ib := b.(*array.Int64Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 8); err != nil {
+			return err
+		}
+		ib.Append(int64(binary.BigEndian.Uint64(v)))
+		return nil
+	}
+}
+
+func bindFloat32(b array.Builder) appender {
+	fb := b.(*array.Float32Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 4); err != nil {
+			return err
+		}
+		fb.Append(math.Float32frombits(binary.BigEndian.Uint32(v)))
+		return nil
+	}
+}
+
+func bindFloat64(b array.Builder) appender {
+	fb := b.(*array.Float64Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 8); err != nil {
+			return err
+		}
+		fb.Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
+		return nil
+	}
+}
+
+func bindBool(b array.Builder) appender {
+	bb := b.(*array.BooleanBuilder)
+	return func(v []byte) error {
+		if err := checkLen(v, 1); err != nil {
+			return err
+		}
+		bb.Append(v[0] != 0)
+		return nil
+	}
+}
+
+func bindText(b array.Builder) appender {
+	sb := b.(*array.StringBuilder)
+	return func(v []byte) error {
+		// BinaryBuilder.Append copies, so the row buffer can be reused.
+		sb.BinaryBuilder.Append(v)
+		return nil
+	}
+}
+
+func bindBytea(b array.Builder) appender {
+	bb := b.(*array.BinaryBuilder)
+	return func(v []byte) error {
+		bb.Append(v)
+		return nil
+	}
+}
+
+// bindJSONB strips the version byte of jsonb's binary form; what follows is
+// the text Postgres prints for the value.
+func bindJSONB(b array.Builder) appender {
+	sb := b.(*array.StringBuilder)
+	return func(v []byte) error {
+		if len(v) == 0 || v[0] != 1 {
+			return fmt.Errorf("%w: unknown jsonb version", errMalformed)
+		}
+		sb.BinaryBuilder.Append(v[1:])
+		return nil
+	}
+}
+
+func bindUUID(b array.Builder) appender {
+	sb := b.(*array.StringBuilder)
+	var buf [36]byte
+	const hexDigits = "0123456789abcdef"
+	return func(v []byte) error {
+		if err := checkLen(v, 16); err != nil {
+			return err
+		}
+		j := 0
+		for i, c := range v {
+			if i == 4 || i == 6 || i == 8 || i == 10 {
+				buf[j] = '-'
+				j++
+			}
+			buf[j], buf[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
+			j += 2
+		}
+		sb.BinaryBuilder.Append(buf[:])
+		return nil
+	}
+}
+
+// Postgres counts dates and timestamps from 2000-01-01, Arrow from 1970-01-01.
+const (
+	pgEpochDays   = 10957
+	pgEpochMicros = pgEpochDays * 24 * 3600 * 1000000
+)
+
+// errInfinity is returned for 'infinity' and '-infinity' dates and
+// timestamps: Arrow has no such values and clamping them would invent data.
+var errInfinity = errors.New("has no Arrow value; filter it out or cast the column (for example to text) in a query")
+
+func bindDate(b array.Builder) appender {
+	db := b.(*array.Date32Builder)
+	return func(v []byte) error {
+		if err := checkLen(v, 4); err != nil {
+			return err
+		}
+		switch d := int32(binary.BigEndian.Uint32(v)); d {
+		case math.MaxInt32:
+			return fmt.Errorf("date 'infinity' %w", errInfinity)
+		case math.MinInt32:
+			return fmt.Errorf("date '-infinity' %w", errInfinity)
+		default:
+			// Postgres dates end in 5874897 AD, far inside int32 days from 1970.
+			db.Append(arrow.Date32(d + pgEpochDays))
+		}
+		return nil
+	}
+}
+
+func bindTimestamp(b array.Builder) appender {
+	tb := b.(*array.TimestampBuilder)
+	return func(v []byte) error {
+		if err := checkLen(v, 8); err != nil {
+			return err
+		}
+		switch us := int64(binary.BigEndian.Uint64(v)); us {
+		case math.MaxInt64:
+			return fmt.Errorf("timestamp 'infinity' %w", errInfinity)
+		case math.MinInt64:
+			return fmt.Errorf("timestamp '-infinity' %w", errInfinity)
+		default:
+			if us > math.MaxInt64-pgEpochMicros {
+				return fmt.Errorf("timestamp %d µs after 2000-01-01 does not fit timestamp[us]", us)
+			}
+			tb.Append(arrow.Timestamp(us + pgEpochMicros))
+		}
+		return nil
+	}
+}
+
+// bindNumericText stores numeric as the exact text Postgres prints for it,
+// 'NaN', 'Infinity' and '-Infinity' included.
+func bindNumericText(b array.Builder) appender {
+	sb := b.(*array.StringBuilder)
+	var buf []byte
+	return func(v []byte) error {
+		var err error
+		buf, err = appendNumericText(buf[:0], v)
+		if err != nil {
+			return err
+		}
+		sb.BinaryBuilder.Append(buf)
+		return nil
+	}
+}
+
+func bindDecimal(t *arrow.Decimal128Type) binder {
+	return func(b array.Builder) appender {
+		db := b.(*array.Decimal128Builder)
+		var buf []byte
+		return func(v []byte) error {
+			var err error
+			buf, err = appendNumericText(buf[:0], v)
+			if err != nil {
+				return err
+			}
+			n, err := parseDecimal128(buf, t.Scale)
+			if err != nil {
+				return fmt.Errorf("numeric %s does not fit %s: %w", buf, t, err)
+			}
+			db.Append(n)
+			return nil
+		}
+	}
+}
+
+// errMultiDim is returned for an array value with more than one dimension:
+// the column type says nothing about dimensions, only the values do.
+var errMultiDim = errors.New("multi-dimensional arrays cannot be stored as a list; unnest or cast the column in a query")
+
+// bindList decodes a binary array: ndim, has-null flag, element type, then
+// per dimension its length and lower bound, then length-prefixed elements
+// (length -1 for NULL).
+func bindList(elem binder) binder {
+	return func(b array.Builder) appender {
+		lb := b.(*array.ListBuilder)
+		vb := lb.ValueBuilder()
+		appendElem := elem(vb)
+		return func(v []byte) error {
+			if len(v) < 12 {
+				return fmt.Errorf("%w: array header", errMalformed)
+			}
+			ndim := int32(binary.BigEndian.Uint32(v))
+			switch {
+			case ndim == 0:
+				lb.Append(true)
+				return nil
+			case ndim != 1:
+				return fmt.Errorf("array with %d dimensions: %w", ndim, errMultiDim)
+			case len(v) < 20:
+				return fmt.Errorf("%w: array dimension", errMalformed)
+			}
+			n := int(int32(binary.BigEndian.Uint32(v[12:])))
+			pos := 20
+			lb.Append(true)
+			for range n {
+				if len(v)-pos < 4 {
+					return fmt.Errorf("%w: array element length", errMalformed)
+				}
+				l := int(int32(binary.BigEndian.Uint32(v[pos:])))
+				pos += 4
+				if l < 0 {
+					vb.AppendNull()
+					continue
+				}
+				if len(v)-pos < l {
+					return fmt.Errorf("%w: array element", errMalformed)
+				}
+				if err := appendElem(v[pos : pos+l]); err != nil {
+					return fmt.Errorf("array element: %w", err)
+				}
+				pos += l
+			}
+			return nil
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// MetaSourceType is the Arrow field metadata key that carries a column's type
+// as the source database names it (for example "numeric(12,2)" or "text[]").
+const MetaSourceType = "lake.source_type"
+
+// Query says what to read for one lake table. Exactly one of Table and SQL is set.
+type Query struct {
+	// Name is the lake table name, used in error messages ("orders.amount: ...").
+	Name string
+	// Table is a source table, optionally schema-qualified ("public.orders").
+	// Loaders quote each part, so mixed case and reserved words work.
+	Table string
+	// SQL is a full SELECT statement run as is.
+	SQL string
+}
+
+// Describe returns what the query reads, for manifests and messages.
+func (q Query) Describe() string {
+	if q.SQL != "" {
+		return q.SQL
+	}
+	return q.Table
+}
+
+// Column is one result column.
+type Column struct {
+	Name string `json:"name"`
+	// SourceType is the type as the source names it ("numeric(12,2)", "integer[]").
+	SourceType string `json:"source_type"`
+	// Arrow is the Arrow type the loader produces; every field is nullable.
+	Arrow arrow.DataType `json:"-"`
+}
+
+// ReadOptions tunes how rows are batched.
+type ReadOptions struct {
+	// BatchRows is the maximum number of rows per record batch (default 65536).
+	BatchRows int
+}
+
+// DefaultBatchRows is used when ReadOptions.BatchRows is zero.
+const DefaultBatchRows = 64 * 1024
+
+// Rows returns the batch size to use.
+func (o ReadOptions) Rows() int {
+	if o.BatchRows <= 0 {
+		return DefaultBatchRows
+	}
+	return o.BatchRows
+}
+
+// RecordSink receives the result of a Read.
+type RecordSink interface {
+	// Begin is called exactly once, before any Write, even when the query
+	// returns no rows.
+	Begin(schema *arrow.Schema, cols []Column) error
+	// Write is called once per batch. The batch is released by the caller
+	// after Write returns; a sink that keeps it must Retain it.
+	Write(rec arrow.RecordBatch) error
+}
+
+// Source is one configured source database.
+type Source interface {
+	// Snapshot begins one consistent read-only snapshot of the source.
+	Snapshot(ctx context.Context) (Snapshot, error)
+	// Close releases the source's connections.
+	Close() error
+}
+
+// Snapshot is one consistent, read-only view of a Source. It is used by one
+// goroutine at a time.
+type Snapshot interface {
+	// Count returns how many rows q yields in this snapshot.
+	Count(ctx context.Context, q Query) (int64, error)
+	// Read runs q in this snapshot and streams its rows to sink.
+	// An unsupported column type fails before any row is read, with an
+	// *UnsupportedTypeError.
+	Read(ctx context.Context, q Query, opts ReadOptions, sink RecordSink) error
+	// Close ends the snapshot.
+	Close() error
+}
+
+// UnsupportedTypeError says that a column has a type lake cannot store.
+type UnsupportedTypeError struct {
+	Table, Column, Type string
+}
+
+func (e *UnsupportedTypeError) Error() string {
+	return fmt.Sprintf("%s.%s: unsupported source type %s; cast it in a query (for example %q) or leave the column out",
+		e.Table, e.Column, e.Type, e.Column+"::text")
+}

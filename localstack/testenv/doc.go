@@ -1,0 +1,5 @@
+// Package testenv is the one place tests find the real servers started by
+// localstack/services.sh (`make services`). It reads their endpoints from
+// the environment. When a server is missing, a test fails under CI=true and
+// skips with instructions otherwise; it never silently passes.
+package testenv

@@ -1,0 +1,111 @@
+package partitions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lake-engine/lake/lake/warehouse"
+)
+
+// StaleAfter is how old an attempt must be before a run on another host
+// may sweep it: lake cannot see whether a process on another host is alive.
+const StaleAfter = 24 * time.Hour
+
+// orphanAfter is how old attempt files without an owner record must be
+// before they are swept. Begin writes the owner first and Abort removes it
+// last, so such files are rare leftovers (a sweep interrupted half-way).
+const orphanAfter = time.Hour
+
+// Sweep removes the attempts of one table whose owner is gone: a process on
+// this host that no longer runs, or any attempt older than StaleAfter. It
+// returns the attempts it removed. Committed partitions are never touched:
+// they live outside the attempts folder.
+func Sweep(ctx context.Context, store warehouse.Store, schema, table string, now time.Time) ([]string, error) {
+	prefix := Key{Schema: schema, Table: table}.TablePrefix() + attemptsDir + "/"
+	entries, err := store.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	owners := map[string]bool{}      // attempt name → has owner record
+	newest := map[string]time.Time{} // attempt name → newest file time
+	for _, e := range entries {
+		rest := strings.TrimPrefix(e.Key, prefix)
+		if name, ok := strings.CutSuffix(rest, ".json"); ok && !strings.Contains(name, "/") {
+			owners[name] = true
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if e.ModTime.After(newest[name]) {
+			newest[name] = e.ModTime
+		}
+	}
+	var removed []string
+	for name := range owners {
+		o, err := readOwner(ctx, store, prefix+name+".json")
+		if err != nil {
+			continue // unreadable: being written right now, or damaged; age decides next time
+		}
+		dead := now.Sub(o.Started) > StaleAfter || (o.Host == host && !processAlive(o.PID))
+		if !dead {
+			delete(newest, name)
+			continue
+		}
+		if err := store.Delete(ctx, prefix+name+"/"); err != nil {
+			return removed, err
+		}
+		if err := store.Delete(ctx, prefix+name+".json"); err != nil {
+			return removed, err
+		}
+		delete(newest, name)
+		removed = append(removed, name)
+	}
+	for name, t := range newest {
+		if now.Sub(t) > orphanAfter {
+			if err := store.Delete(ctx, prefix+name+"/"); err != nil {
+				return removed, err
+			}
+			removed = append(removed, name)
+		}
+	}
+	return removed, nil
+}
+
+func readOwner(ctx context.Context, store warehouse.Store, key string) (*Owner, error) {
+	obj, err := store.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	data, err := io.ReadAll(obj)
+	if err != nil {
+		return nil, err
+	}
+	var o Owner
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// processAlive reports whether a process with this pid runs on this host.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

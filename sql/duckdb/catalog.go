@@ -1,0 +1,158 @@
+package duckdb
+
+import (
+	"context"
+	dbsql "database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	// Registers the "duckdb" database/sql driver.
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/lake-engine/lake/sql"
+	"github.com/lake-engine/lake/views"
+)
+
+// Catalog is a DuckDB catalog file kept in sync with the warehouse.
+type Catalog struct {
+	name string
+	path string
+}
+
+var _ views.Cluster = (*Catalog)(nil)
+
+// NewCatalog returns the cluster named name whose catalog file is path.
+func NewCatalog(name, path string) *Catalog { return &Catalog{name: name, path: path} }
+
+func (c *Catalog) Name() string { return c.name }
+
+// Path is the catalog file.
+func (c *Catalog) Path() string { return c.path }
+
+// Sync (re)creates every table's views in one transaction, so a reader sees
+// either the old or the new catalog, never a mix.
+func (c *Catalog) Sync(ctx context.Context, tables []*views.Table) error {
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
+	}
+	db, err := dbsql.Open("duckdb", c.path)
+	if err != nil {
+		return fmt.Errorf("open duckdb catalog %s: %w", c.path, err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("open duckdb catalog %s: %w", c.path, err)
+	}
+	defer tx.Rollback()
+	for _, t := range tables {
+		for _, stmt := range Statements(t) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("duckdb catalog %s: table %s.%s: %w", c.path, t.Schema, t.Name, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("duckdb catalog %s: commit: %w", c.path, err)
+	}
+	return nil
+}
+
+// Statements returns the DDL that makes t's views current.
+func Statements(t *views.Table) []string {
+	d := sql.DuckDB
+	schema := d.Quote(t.Schema)
+	all := make([]string, 0, len(t.Partitions)*2)
+	for _, p := range t.Partitions {
+		all = append(all, p.Files...)
+	}
+	latest := t.LatestPartition()
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + schema,
+		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.Name), selectFiles(t.Columns, nil, all)),
+		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.LatestName()), selectFiles(t.Columns, latest.Columns, latest.Files)),
+	}
+}
+
+// selectFiles reads files with an explicit column list, so that a view's
+// columns do not depend on which file DuckDB looks at first. present, when
+// set, says which columns the files hold: the others read as typed NULLs.
+//
+// ds comes from the hive-style folder name, so that WHERE ds = '...' reads
+// only that night's files, and is shown as VARCHAR 'YYYY-MM-DD', as on
+// Trino. It is read as a DATE and formatted rather than read as a VARCHAR:
+// DuckDB 1.5.5 fails with an internal error on aggregates such as
+// count(*), max(ds) over a single hive-partitioned file when the partition
+// column is projected bare, and the formatted column keeps pruning.
+func selectFiles(cols []sql.Column, present map[string]bool, files []string) string {
+	d := sql.DuckDB
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for _, c := range cols {
+		if present != nil && !present[c.Name] {
+			typ, err := d.Type(c.Type)
+			if err != nil {
+				typ = "VARCHAR"
+			}
+			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s, ", typ, d.Quote(c.Name))
+			continue
+		}
+		b.WriteString(d.Quote(c.Name) + ", ")
+	}
+	b.WriteString(`strftime("ds", '%Y-%m-%d') AS "ds" FROM read_parquet([`)
+	for i, f := range files {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Literal(f))
+	}
+	b.WriteString("], hive_partitioning = true, hive_types = {'ds': DATE}, union_by_name = true)")
+	return b.String()
+}
+
+// OpenReadOnly opens the catalog for queries, with every lake schema on the
+// search path so that analysts can write orders_latest instead of
+// dwh.orders_latest. The returned connection must be closed.
+func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, fmt.Errorf("duckdb catalog %s: %w; run `lake sync` to build it from the warehouse", path, err)
+	}
+	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT schema_name FROM information_schema.schemata
+		WHERE catalog_name = current_database() AND schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY 1`)
+	if err != nil {
+		conn.Close()
+		db.Close()
+		return nil, nil, fmt.Errorf("read schemas of %s: %w", path, err)
+	}
+	var schemas []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			conn.Close()
+			db.Close()
+			return nil, nil, err
+		}
+		schemas = append(schemas, s)
+	}
+	rows.Close()
+	if len(schemas) > 0 {
+		if _, err := conn.ExecContext(ctx, "SET search_path = "+sql.DuckDB.Literal(strings.Join(schemas, ","))); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, nil, fmt.Errorf("set search path: %w", err)
+		}
+	}
+	return db, conn, nil
+}

@@ -1,0 +1,8 @@
+// Package duckdb is the DuckDB cluster: a catalog file holding, per lake
+// table, a view over all committed partitions (with ds as a column) and a
+// <table>_latest view, both reading the Parquet files the manifests list.
+// It also opens that catalog for `lake query`.
+//
+// The catalog holds views only, never data: deleting the file loses
+// nothing, and `lake sync` rebuilds it from the warehouse.
+package duckdb
