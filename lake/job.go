@@ -123,7 +123,6 @@ func (j *Job) checkDS(ds string, now time.Time) error {
 
 // sourceGroup is the tables of one source, read in one snapshot.
 type sourceGroup struct {
-	source SourceConfig
 	tables []TableConfig
 }
 
@@ -144,7 +143,7 @@ func bySource(tables []TableConfig) []sourceGroup {
 
 // runSource imports the tables of one source in one consistent snapshot.
 func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string, g sourceGroup) []TableResult {
-	var results, pending []TableResult
+	var results []TableResult
 	var todo []TableConfig
 	for _, t := range g.tables {
 		j.sweep(ctx, log, t)
@@ -158,7 +157,6 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 				Message: "already committed by run " + m.RunID})
 		case errors.Is(err, partitions.ErrNotCommitted):
 			todo = append(todo, t)
-			pending = append(pending, TableResult{Table: t.Schema + "." + t.Name, DS: ds})
 		default:
 			results = append(results, failed(t, ds, 0, err))
 		}

@@ -174,6 +174,41 @@ func TestRunLsShowQueryAsAUserWould(t *testing.T) {
 	if r := lake(t, dir, "query", "SELECT * FROM no_such_table"); r.code == 0 || !strings.Contains(r.stderr, "no_such_table") {
 		t.Fatalf("bad query: exit %d, %s", r.code, r.stderr)
 	}
+
+	// The catalog is derived: delete it, sync, same answers.
+	const q = "SELECT ds, count(*), sum(amount) FROM orders GROUP BY ds"
+	before := lake(t, dir, "query", "--csv", q).stdout
+	if err := os.Remove(filepath.Join(dir, "lake.duckdb")); err != nil {
+		t.Fatal(err)
+	}
+	if r := lake(t, dir, "query", q); r.code == 0 || !strings.Contains(r.stderr, "lake sync") {
+		t.Fatalf("query without a catalog: exit %d, %s", r.code, r.stderr)
+	}
+	if r := lake(t, dir, "sync"); r.code != 0 {
+		t.Fatalf("sync: exit %d %s", r.code, r.stderr)
+	}
+	if after := lake(t, dir, "query", "--csv", q).stdout; after != before || before == "" {
+		t.Fatalf("after sync %q, before %q", after, before)
+	}
+}
+
+func TestInitWritesAConfigThatValidates(t *testing.T) {
+	dir := t.TempDir()
+	if r := lake(t, dir, "init"); r.code != 0 || !strings.Contains(r.stdout, "lake.yaml") {
+		t.Fatalf("init: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := lake(t, dir, "init"); r.code != 2 || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("second init must refuse to overwrite: exit %d %s", r.code, r.stderr)
+	}
+	r := lake(t, dir, "validate", "--offline")
+	if r.code != 0 || !strings.Contains(r.stdout, "dwh.orders") {
+		t.Fatalf("validate --offline: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// Online, the example's SQLite file does not exist yet: exit 1, named.
+	r = lake(t, dir, "validate")
+	if r.code != 1 || !strings.Contains(r.stdout, "shop.db") {
+		t.Fatalf("validate with a missing source: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestFailedTableExitsOneNamingIt(t *testing.T) {

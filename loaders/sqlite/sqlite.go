@@ -281,7 +281,8 @@ func fromClause(q loaders.Query) (string, error) {
 		return "", err
 	}
 	if q.SQL != "" {
-		return "(" + trimSQL(q.SQL) + ")", nil
+		// The newline ends a trailing -- comment before the parenthesis.
+		return "(" + trimSQL(q.SQL) + "\n)", nil
 	}
 	return quoteTable(q.Table), nil
 }

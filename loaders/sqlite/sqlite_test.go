@@ -187,7 +187,7 @@ func TestQuerySource(t *testing.T) {
 		"CREATE TABLE orders (id INTEGER PRIMARY KEY, amount DECIMAL(12,2), created_at TIMESTAMP)",
 		"INSERT INTO orders VALUES (1, 10.5, '2024-01-01 10:00:00'), (2, 20, '2024-01-02 11:00:00'), (3, 30.25, '2024-01-03 12:00:00')")
 	snap := openSnapshot(t, path)
-	q := loaders.Query{Name: "big_orders", SQL: "SELECT id, amount, created_at, amount * 2 AS doubled FROM orders WHERE id > 1 ORDER BY id;\n"}
+	q := loaders.Query{Name: "big_orders", SQL: "SELECT id, amount, created_at, amount * 2 AS doubled FROM orders WHERE id > 1 ORDER BY id -- the big ones\n;\n"}
 
 	n, err := snap.Count(context.Background(), q)
 	if err != nil || n != 2 {
@@ -357,6 +357,22 @@ func TestSnapshotBlocksWritersInRollbackJournalMode(t *testing.T) {
 	}
 	if _, err := writer.Exec("INSERT INTO orders VALUES (3)"); err != nil {
 		t.Errorf("writer after the snapshot closed: %v", err)
+	}
+}
+
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my shop #1?%")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := newDB(t, "CREATE TABLE t (id INTEGER)", "INSERT INTO t VALUES (1), (2)")
+	moved := filepath.Join(dir, "shop & co.db")
+	if err := os.Rename(path, moved); err != nil {
+		t.Fatal(err)
+	}
+	snap := openSnapshot(t, moved)
+	if n, err := snap.Count(context.Background(), loaders.Query{Name: "t", Table: "t"}); err != nil || n != 2 {
+		t.Errorf("Count = %d, %v, want 2", n, err)
 	}
 }
 

@@ -64,21 +64,53 @@ func (c *Catalog) Sync(ctx context.Context, tables []*views.Table) error {
 func Statements(t *views.Table) []string {
 	d := sql.DuckDB
 	schema := d.Quote(t.Schema)
-	all := make([]string, 0, len(t.Partitions)*2)
-	for _, p := range t.Partitions {
-		all = append(all, p.Files...)
-	}
-	latest := t.LatestPartition()
 	return []string{
 		"CREATE SCHEMA IF NOT EXISTS " + schema,
-		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.Name), selectFiles(t.Columns, nil, all)),
-		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.LatestName()), selectFiles(t.Columns, latest.Columns, latest.Files)),
+		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.Name), selectNights(t.Columns, t.Partitions)),
+		fmt.Sprintf("CREATE OR REPLACE VIEW %s.%s AS %s", schema, d.Quote(t.LatestName()), selectNights(t.Columns, []views.Partition{t.LatestPartition()})),
 	}
 }
 
-// selectFiles reads files with an explicit column list, so that a view's
-// columns do not depend on which file DuckDB looks at first. present, when
-// set, says which columns the files hold: the others read as typed NULLs.
+// selectNights reads the files of parts with an explicit column list, so
+// that a view's columns do not depend on which file DuckDB looks at first.
+//
+// Consecutive nights with the same columns are read by one read_parquet,
+// and such runs are joined by UNION ALL, the columns a run lacks reading as
+// typed NULLs. DuckDB reads one footer per read_parquet when it binds a
+// query, and WHERE ds = '...' then opens only that night's files; the
+// simpler union_by_name = true would open every file of the table's
+// history for every query.
+func selectNights(cols []sql.Column, parts []views.Partition) string {
+	var runs []string
+	for start := 0; start < len(parts); {
+		end := start + 1
+		for end < len(parts) && sameColumns(parts[start].Columns, parts[end].Columns) {
+			end++
+		}
+		var files []string
+		for _, p := range parts[start:end] {
+			files = append(files, p.Files...)
+		}
+		runs = append(runs, selectFiles(cols, parts[start].Columns, files))
+		start = end
+	}
+	return strings.Join(runs, " UNION ALL ")
+}
+
+func sameColumns(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for c := range a {
+		if !b[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// selectFiles reads files that all hold the columns in present; columns
+// of cols not in present read as typed NULLs.
 //
 // ds comes from the hive-style folder name, so that WHERE ds = '...' reads
 // only that night's files, and is shown as VARCHAR 'YYYY-MM-DD', as on
@@ -91,7 +123,7 @@ func selectFiles(cols []sql.Column, present map[string]bool, files []string) str
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for _, c := range cols {
-		if present != nil && !present[c.Name] {
+		if !present[c.Name] {
 			typ, err := d.Type(c.Type)
 			if err != nil {
 				typ = "VARCHAR"
@@ -108,7 +140,7 @@ func selectFiles(cols []sql.Column, present map[string]bool, files []string) str
 		}
 		b.WriteString(d.Literal(f))
 	}
-	b.WriteString("], hive_partitioning = true, hive_types = {'ds': DATE}, union_by_name = true)")
+	b.WriteString("], hive_partitioning = true, hive_types = {'ds': DATE})")
 	return b.String()
 }
 
