@@ -336,3 +336,48 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+func TestConcurrentRunsOnOneNightCommitOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts many lake processes; skipped with -short")
+	}
+	dir := t.TempDir()
+	makeShop(t, dir, 20_000)
+	for i := 0; i < 10; i++ {
+		ds := time.Date(2025, 3, 1+i, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		var cmds [2]*exec.Cmd
+		var outs [2]bytes.Buffer
+		for k := range cmds {
+			cmds[k] = exec.Command(lakeBin, "--log-format", "json", "run", "--ds", ds, "--json")
+			cmds[k].Dir = dir
+			cmds[k].Stdout = &outs[k]
+			if err := cmds[k].Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		committed := 0
+		for k, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("night %s: run %d: %v\n%s", ds, k, err, outs[k].String())
+			}
+			var rep struct {
+				Tables []struct{ Table, Status, Message string }
+			}
+			if err := json.Unmarshal(outs[k].Bytes(), &rep); err != nil {
+				t.Fatalf("run report: %v\n%s", err, outs[k].String())
+			}
+			for _, tr := range rep.Tables {
+				switch {
+				case tr.Table == "dwh.orders" && tr.Status == "committed":
+					committed++
+				case tr.Status == "skipped" && !strings.Contains(tr.Message, "committed by"):
+					t.Fatalf("skipped without saying why: %+v", tr)
+				}
+			}
+		}
+		if committed != 1 {
+			t.Fatalf("night %s: orders committed by %d runs, want exactly 1", ds, committed)
+		}
+		partitionState(t, filepath.Join(dir, "warehouse", "dwh", "orders"))
+	}
+}

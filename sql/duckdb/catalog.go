@@ -3,7 +3,9 @@ package duckdb
 import (
 	"context"
 	dbsql "database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,33 +33,123 @@ func (c *Catalog) Name() string { return c.name }
 // Path is the catalog file.
 func (c *Catalog) Path() string { return c.path }
 
-// Sync (re)creates every table's views in one transaction, so a reader sees
-// either the old or the new catalog, never a mix.
+// Sync writes a new catalog file beside the old one and renames it into
+// place. Readers never wait and never see a half-built catalog: a query
+// that has the old file open finishes on it, the next one opens the new
+// file. DuckDB locks a file that a process writes, even against readers,
+// so updating the live file in place would make the nightly job fail
+// whenever an analyst has the catalog open, and make analysts wait on it.
+//
+// Views that are in the old catalog but not in tables (a table left out
+// tonight because of an error, or a view a user added) are carried over
+// as they were.
 func (c *Catalog) Sync(ctx context.Context, tables []*views.Table) error {
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+	dir := filepath.Dir(c.path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
 	}
-	db, err := dbsql.Open("duckdb", c.path)
+	kept, err := c.viewsToKeep(ctx, tables)
 	if err != nil {
-		return fmt.Errorf("open duckdb catalog %s: %w", c.path, err)
+		return err
 	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(c.path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("open duckdb catalog %s: %w", c.path, err)
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
 	}
-	defer tx.Rollback()
-	for _, t := range tables {
-		for _, stmt := range Statements(t) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("duckdb catalog %s: table %s.%s: %w", c.path, t.Schema, t.Name, err)
+	tmpPath := tmp.Name()
+	tmp.Close()
+	os.Remove(tmpPath) // DuckDB wants to create the file itself
+	defer os.Remove(tmpPath)
+	defer os.Remove(tmpPath + ".wal")
+
+	var keptErrs []error
+	err = func() error {
+		db, err := dbsql.Open("duckdb", tmpPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		for _, t := range tables {
+			for _, stmt := range Statements(t) {
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("table %s.%s: %w", t.Schema, t.Name, err)
+				}
 			}
 		}
+		for _, v := range kept {
+			_, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+sql.DuckDB.Quote(v.schema))
+			if err == nil {
+				_, err = db.ExecContext(ctx, v.sql)
+			}
+			if err != nil {
+				keptErrs = append(keptErrs, fmt.Errorf("view %s.%s from the previous catalog could not be kept: %w", v.schema, v.name, err))
+			}
+		}
+		_, err = db.ExecContext(ctx, "CHECKPOINT")
+		return err
+	}()
+	if err != nil {
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("duckdb catalog %s: commit: %w", c.path, err)
+	if err := os.Rename(tmpPath, c.path); err != nil {
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, err)
+	}
+	if len(keptErrs) > 0 {
+		return fmt.Errorf("duckdb catalog %s: %w", c.path, errors.Join(keptErrs...))
 	}
 	return nil
+}
+
+// keptView is a view of the old catalog that the new one carries over.
+type keptView struct {
+	schema, name, sql string
+}
+
+// viewsToKeep reads the old catalog's views that tables do not define.
+func (c *Catalog) viewsToKeep(ctx context.Context, tables []*views.Table) ([]keptView, error) {
+	if _, err := os.Stat(c.path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	db, conn, err := openReadOnly(ctx, c.path)
+	if err != nil {
+		return nil, fmt.Errorf("read the previous duckdb catalog %s: %w", c.path, err)
+	}
+	defer db.Close()
+	defer conn.Close()
+	ours := map[[2]string]bool{}
+	for _, t := range tables {
+		ours[[2]string{t.Schema, t.Name}] = true
+		ours[[2]string{t.Schema, t.LatestName()}] = true
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT schema_name, view_name, sql FROM duckdb_views()
+		WHERE NOT internal AND database_name = current_database() ORDER BY schema_name, view_name`)
+	if err != nil {
+		return nil, fmt.Errorf("read the previous duckdb catalog %s: %w", c.path, err)
+	}
+	defer rows.Close()
+	var kept []keptView
+	for rows.Next() {
+		var v keptView
+		if err := rows.Scan(&v.schema, &v.name, &v.sql); err != nil {
+			return nil, err
+		}
+		if !ours[[2]string{v.schema, v.name}] {
+			kept = append(kept, v)
+		}
+	}
+	return kept, rows.Err()
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Statements returns the DDL that makes t's views current.
@@ -146,45 +238,59 @@ func selectFiles(cols []sql.Column, present map[string]bool, files []string) str
 
 // OpenReadOnly opens the catalog for queries, with every lake schema on the
 // search path so that analysts can write orders_latest instead of
-// dwh.orders_latest. The returned connection must be closed.
+// dwh.orders_latest. The returned connection must be closed, then the db.
 func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil, fmt.Errorf("duckdb catalog %s: %w; run `lake sync` to build it from the warehouse", path, err)
 	}
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	db, conn, err := openReadOnly(ctx, path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
+	}
+	if err := setSearchPath(ctx, conn); err != nil {
+		conn.Close()
+		db.Close()
+		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
+	}
+	return db, conn, nil
+}
+
+func openReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, error) {
+	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, nil, err
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
+		return nil, nil, err
 	}
+	return db, conn, nil
+}
+
+// setSearchPath puts every schema of the catalog on conn's search path.
+func setSearchPath(ctx context.Context, conn *dbsql.Conn) error {
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT schema_name FROM information_schema.schemata
 		WHERE catalog_name = current_database() AND schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY 1`)
 	if err != nil {
-		conn.Close()
-		db.Close()
-		return nil, nil, fmt.Errorf("read schemas of %s: %w", path, err)
+		return fmt.Errorf("read schemas: %w", err)
 	}
 	var schemas []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
 			rows.Close()
-			conn.Close()
-			db.Close()
-			return nil, nil, err
+			return err
 		}
 		schemas = append(schemas, s)
 	}
 	rows.Close()
-	if len(schemas) > 0 {
-		if _, err := conn.ExecContext(ctx, "SET search_path = "+sql.DuckDB.Literal(strings.Join(schemas, ","))); err != nil {
-			conn.Close()
-			db.Close()
-			return nil, nil, fmt.Errorf("set search path: %w", err)
-		}
+	if err := rows.Err(); err != nil {
+		return err
 	}
-	return db, conn, nil
+	if len(schemas) == 0 {
+		return nil
+	}
+	_, err = conn.ExecContext(ctx, "SET search_path = "+sql.DuckDB.Literal(strings.Join(schemas, ",")))
+	return err
 }

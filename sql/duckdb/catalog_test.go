@@ -1,10 +1,13 @@
 package duckdb
 
 import (
+	"bufio"
 	"context"
 	dbsql "database/sql"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,7 +143,7 @@ func TestLatestViewTypesColumnsMissingFromTheNewestNight(t *testing.T) {
 	p1 := writeNight(t, scratch, root, "2026-11-20", `SELECT 1::BIGINT AS id, 2.5::DECIMAL(12,2) AS gone`, "id", "gone")
 	p2 := writeNight(t, scratch, root, "2026-11-21", `SELECT 2::BIGINT AS id`, "id")
 	table := &views.Table{Schema: "dwh", Name: "orders", Latest: "2026-11-21",
-		Columns: []sql.Column{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "gone", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}}},
+		Columns:    []sql.Column{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "gone", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}}},
 		Partitions: []views.Partition{p1, p2}}
 	catalog := filepath.Join(root, "lake.duckdb")
 	if err := NewCatalog("local", catalog).Sync(context.Background(), []*views.Table{table}); err != nil {
@@ -155,5 +158,98 @@ func TestOpenReadOnlyOfAMissingCatalogSaysToSync(t *testing.T) {
 	_, _, err := OpenReadOnly(context.Background(), filepath.Join(t.TempDir(), "nope.duckdb"))
 	if err == nil || !strings.Contains(err.Error(), "lake sync") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// holdEnv makes the test binary, run as a child, a reader that keeps the
+// catalog open: DuckDB's file locks are per process, so only another
+// process shows whether a sync would wait for or fail on a reader.
+const holdEnv = "LAKE_TEST_HOLD_CATALOG"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(holdEnv); path != "" {
+		os.Exit(holdCatalog(path))
+	}
+	os.Exit(m.Run())
+}
+
+// holdCatalog opens the catalog, prints the latest count, and keeps the
+// catalog open until stdin closes, then prints the count again.
+func holdCatalog(path string) int {
+	ctx := context.Background()
+	db, conn, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	defer db.Close()
+	defer conn.Close()
+	count := func() {
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM orders_latest").Scan(&n); err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Println(n)
+	}
+	count()
+	io.Copy(io.Discard, os.Stdin)
+	count()
+	return 0
+}
+
+func TestSyncWhileAnotherProcessReadsTheCatalog(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	scratch, _ := dbsql.Open("duckdb", "")
+	defer scratch.Close()
+	p1 := writeNight(t, scratch, root, "2026-11-20", `SELECT range::BIGINT AS id FROM range(3)`, "id")
+	p2 := writeNight(t, scratch, root, "2026-11-21", `SELECT range::BIGINT AS id FROM range(7)`, "id")
+	cols := []sql.Column{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}
+	night := func(parts ...views.Partition) []*views.Table {
+		return []*views.Table{{Schema: "dwh", Name: "orders", Latest: parts[len(parts)-1].DS, Columns: cols, Partitions: parts}}
+	}
+	catalog := filepath.Join(root, "lake.duckdb")
+	c := NewCatalog("local", catalog)
+	if err := c.Sync(ctx, night(p1)); err != nil {
+		t.Fatal(err)
+	}
+	// A user's own view in the catalog survives syncs.
+	rw, err := dbsql.Open("duckdb", catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.Exec(`CREATE SCHEMA mine; CREATE VIEW mine.big AS SELECT * FROM dwh.orders WHERE id > 1`); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+
+	reader := exec.Command(os.Args[0], "-test.run=^$")
+	reader.Env = append(os.Environ(), holdEnv+"="+catalog)
+	stdin, _ := reader.StdinPipe()
+	stdout, _ := reader.StdoutPipe()
+	if err := reader.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "3" {
+		t.Fatalf("reader process: %q", lines.Text())
+	}
+	if err := c.Sync(ctx, night(p1, p2)); err != nil {
+		t.Fatalf("sync while another process reads the catalog: %v", err)
+	}
+	if got := queryOne(t, catalog, "SELECT count(*) FROM orders_latest"); got != "7" {
+		t.Fatalf("a new reader sees %s, want 7", got)
+	}
+	stdin.Close()
+	if !lines.Scan() || lines.Text() != "3" {
+		t.Fatalf("the open reader now sees %q, want its old 3", lines.Text())
+	}
+	reader.Wait()
+	if got := queryOne(t, catalog, "SELECT count(*) FROM mine.big"); got != "6" {
+		t.Fatalf("user view after sync: %s, want 6 (ids > 1 of both nights)", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(root, ".lake.duckdb.tmp-*")); len(left) != 0 {
+		t.Fatalf("temporary catalogs left: %v", left)
 	}
 }

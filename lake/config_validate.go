@@ -1,0 +1,243 @@
+package lake
+
+import (
+)
+
+// The values Validate accepts, in the order error messages list them.
+var (
+	drivers      = []string{"sqlite", "postgres"}
+	engines      = []string{"duckdb", "trino", "presto"}
+	compressions = []string{"zstd", "snappy", "gzip", "none"}
+)
+
+// plannedEngines are parsed but rejected until their sql dialect exists.
+var plannedEngines = []string{"trino", "presto"}
+
+// homeProblem is the message for a path starting with ~.
+func homeProblem(p string) string {
+	return fmt.Sprintf("%q: ~ is not expanded; expected ${HOME}%s or a path relative to this file", p, strings.TrimPrefix(p, "~"))
+}
+
+var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+const identExpected = "expected lower-case letters, digits and _, not starting with a digit"
+
+// Validate checks c and sets c.Location. The error is a ConfigErrors listing
+// every problem, each naming the key (and, for a config read from a file,
+// the line) it is about. DSNs appear in errors only redacted.
+func (c *Config) Validate() error {
+	if errs := c.validate(); len(errs) > 0 {
+		return errs.sorted(c.Path)
+	}
+	return nil
+}
+
+func (c *Config) validate() ConfigErrors {
+	v := &validator{c: c}
+
+	switch {
+	case c.Warehouse == "":
+		v.add("warehouse", "required; expected the folder partitions are written to, e.g. ./warehouse")
+	case hasScheme(c.Warehouse):
+		v.add("warehouse", "%q: object store warehouses are not supported yet; expected a local folder", RedactDSN(c.Warehouse))
+	case homeRelative(c.Warehouse):
+		v.add("warehouse", "%s", homeProblem(c.Warehouse))
+	}
+
+	if loc, err := time.LoadLocation(c.Timezone); err != nil {
+		v.add("timezone", "unknown time zone %q; expected an IANA name such as UTC or Europe/Paris", c.Timezone)
+	} else {
+		c.Location = loc
+	}
+
+	if !identRE.MatchString(c.DefaultSchema) {
+		v.add("default_schema", "%q is not a valid schema name; %s", c.DefaultSchema, identExpected)
+	}
+
+	v.validateParquet()
+	v.validateSources()
+	v.validateTables()
+	v.validateClusters()
+	return v.errs
+}
+
+// validator collects the problems of one Config.
+type validator struct {
+	c    *Config
+	errs ConfigErrors
+}
+
+// add records a problem with key unless reading key (or a key above it)
+// already failed: that problem has been reported.
+func (v *validator) add(key, format string, args ...any) {
+	for k := key; k != ""; k = parentKey(k) {
+		if v.c.failed[k] {
+			return
+		}
+	}
+	v.errs = append(v.errs, &ConfigError{Line: v.c.lineOf(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) validateParquet() {
+	p := v.c.Parquet
+	if !slices.Contains(compressions, p.Compression) {
+		v.add("parquet.compression", "unknown compression %q; expected one of: %s", p.Compression, strings.Join(compressions, ", "))
+	}
+	if p.RowGroupSize <= 0 {
+		v.add("parquet.row_group_size", "must be greater than 0; expected a size such as 128MiB")
+	}
+	if p.FileSize <= 0 {
+		v.add("parquet.file_size", "must be greater than 0; expected a size such as 512MiB")
+	}
+	if p.RowGroupSize > 0 && p.FileSize > 0 && p.RowGroupSize > p.FileSize {
+		v.add("parquet.row_group_size", "%s is larger than parquet.file_size (%s); expected at most the file size", p.RowGroupSize, p.FileSize)
+	}
+}
+
+func (v *validator) validateSources() {
+	for _, name := range slices.Sorted(maps.Keys(v.c.Sources)) {
+		s := v.c.Sources[name]
+		key := "sources." + name
+		switch {
+		case s.Driver == "":
+			v.add(key+".driver", "required; expected one of: %s", strings.Join(drivers, ", "))
+		case !slices.Contains(drivers, s.Driver):
+			v.add(key+".driver", "unknown driver %q; expected one of: %s", s.Driver, strings.Join(drivers, ", "))
+		}
+		switch {
+		case s.DSN == "" && s.Driver == "postgres":
+			v.add(key+".dsn", "required; expected a URL such as postgres://user:${PASSWORD}@host:5432/db or key=value pairs")
+		case s.DSN == "" && s.Driver == "sqlite":
+			v.add(key+".dsn", "required; expected the path of the SQLite database file")
+		case s.DSN == "":
+			v.add(key+".dsn", "required; expected how to connect to the database")
+		case s.Driver == "sqlite" && hasScheme(s.DSN):
+			v.add(key+".dsn", "%q is a URL; expected the path of the SQLite database file", RedactDSN(s.DSN))
+		case s.Driver == "sqlite" && homeRelative(s.DSN):
+			v.add(key+".dsn", "%s", homeProblem(s.DSN))
+		case s.Driver == "postgres":
+			if msg := checkPostgresDSN(s.DSN); msg != "" {
+				v.add(key+".dsn", "%s", msg)
+			}
+		}
+	}
+}
+
+func (v *validator) validateTables() {
+	c := v.c
+	if len(c.Tables) == 0 {
+		v.add("tables", "no tables; expected a list of tables, e.g. `- name: orders` with `source: shop`")
+		return
+	}
+	var defined string
+	if len(c.Sources) == 0 {
+		defined = "no sources are defined; add one under sources:"
+	} else {
+		defined = "defined sources: " + strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")
+	}
+
+	first := map[string]int{} // schema.name → index of the first table
+	for i, t := range c.Tables {
+		key := fmt.Sprintf("tables[%d]", i)
+		nameOK := false
+		switch {
+		case t.Name == "":
+			v.add(key+".name", "required; expected the lake table name, e.g. orders")
+		case !identRE.MatchString(t.Name):
+			v.add(key+".name", "%q is not a valid table name; %s", t.Name, identExpected)
+		default:
+			nameOK = true
+		}
+		schemaOK := identRE.MatchString(t.Schema)
+		if !schemaOK && c.present(key+".schema") {
+			v.add(key+".schema", "%q is not a valid schema name; %s", t.Schema, identExpected)
+		}
+		if nameOK && schemaOK {
+			qualified := t.Schema + "." + t.Name
+			if j, dup := first[qualified]; dup {
+				v.add(key+".name", "duplicate table %s (first defined at line %d)", qualified, c.lineOf(fmt.Sprintf("tables[%d].name", j)))
+			} else {
+				first[qualified] = i
+			}
+		}
+
+		if t.Table != "" && t.Query != "" {
+			v.add(key+".query", "both table and query are set; expected exactly one of them")
+		} else if t.Table != "" && !validSourceTable(t.Table) {
+			v.add(key+".table", "%q is not a source table; expected table or schema.table", t.Table)
+		} else if t.Table == "" && strings.TrimSpace(t.Query) == "" && c.present(key+".query") {
+			v.add(key+".query", "empty; expected a SELECT statement")
+		}
+
+		switch {
+		case c.failed["sources"]:
+		case t.Source == "":
+			v.add(key+".source", "required; %s", defined)
+		default:
+			if _, ok := c.Sources[t.Source]; !ok {
+				v.add(key+".source", "unknown source %q; %s", t.Source, defined)
+			}
+		}
+	}
+
+	// A table named x_latest would be shadowed by, or shadow, the _latest
+	// view of table x in the same schema.
+	for i, t := range c.Tables {
+		base, ok := strings.CutSuffix(t.Name, "_latest")
+		if !ok {
+			continue
+		}
+		if j, clash := first[t.Schema+"."+base]; clash {
+			v.add(fmt.Sprintf("tables[%d].name", i), "table %s.%s has the name of the _latest view of %s.%s (line %d); expected another name",
+				t.Schema, t.Name, t.Schema, base, c.lineOf(fmt.Sprintf("tables[%d].name", j)))
+		}
+	}
+}
+
+// validSourceTable accepts "table" and "schema.table".
+func validSourceTable(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 2 {
+		return false
+	}
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validator) validateClusters() {
+	c := v.c
+	if len(c.Clusters) == 0 {
+		v.add("clusters", "empty; expected at least one cluster, or no clusters: key for the default DuckDB catalog %s", DefaultCatalogFile)
+		return
+	}
+	first := map[string]int{}
+	for i, cl := range c.Clusters {
+		key := fmt.Sprintf("clusters[%d]", i)
+		switch {
+		case cl.Name == "":
+			v.add(key+".name", "required; expected a name for the cluster, e.g. local")
+		default:
+			if j, dup := first[cl.Name]; dup {
+				v.add(key+".name", "duplicate cluster %q (first defined at line %d)", cl.Name, c.lineOf(fmt.Sprintf("clusters[%d].name", j)))
+			} else {
+				first[cl.Name] = i
+			}
+		}
+		switch {
+		case cl.Engine == "":
+			v.add(key+".engine", "required; expected duckdb")
+		case slices.Contains(plannedEngines, cl.Engine):
+			v.add(key+".engine", "engine %s is not supported yet; expected duckdb", cl.Engine)
+		case !slices.Contains(engines, cl.Engine):
+			v.add(key+".engine", "unknown engine %q; expected duckdb (trino and presto are not supported yet)", cl.Engine)
+		case cl.Engine == "duckdb" && cl.Path == "":
+			v.add(key+".path", "required for a duckdb cluster; expected the DuckDB catalog file, e.g. ./lake.duckdb")
+		case cl.Engine == "duckdb" && homeRelative(cl.Path):
+			v.add(key+".path", "%s", homeProblem(cl.Path))
+		}
+	}
+}
