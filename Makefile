@@ -36,7 +36,7 @@ services-down: ## stop the test servers
 
 bench: ## benchmarks that print figures
 	@set -euo pipefail; eval "$$($(SERVICES) up)"; \
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime=1x -benchmem -timeout 30m ./...
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need gofmt -w"; exit 1; }

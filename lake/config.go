@@ -1,26 +1,19 @@
 package lake
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	// Embedded so that `timezone:` works on hosts and containers without a
 	// zoneinfo database; a nightly job must not depend on the image.
 	_ "time/tzdata"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Defaults applied to keys a lake.yaml leaves out.
@@ -58,9 +51,8 @@ type Config struct {
 	// Location is Timezone loaded; set by Validate.
 	Location *time.Location `yaml:"-"`
 
-	lines  map[string]int  // key path ("tables[1].source") → line of the key
-	nulls  map[string]bool // key paths present with an empty value
-	failed map[string]bool // key paths that could not be read; Validate says nothing more about them
+	// fileKeys is empty for a Config built in code: its errors cite no line.
+	fileKeys
 }
 
 // ParquetConfig tunes the Parquet files of every partition.
@@ -97,6 +89,9 @@ type TableConfig struct {
 	// Line is where the table's entry starts in the config file.
 	Line int `yaml:"-"`
 }
+
+// qualifiedName is the table's name in the lake: schema.name.
+func (t TableConfig) qualifiedName() string { return t.Schema + "." + t.Name }
 
 // ClusterConfig is a query engine that tables are registered on.
 type ClusterConfig struct {
@@ -138,11 +133,11 @@ func ParseConfig(path string, data []byte, getenv func(string) (string, bool)) (
 		return nil, ConfigErrors{perr}
 	}
 
-	d := &decoder{lines: map[string]int{}, nulls: map[string]bool{}, failed: map[string]bool{}}
+	d := newDecoder()
 	d.expandEnv(root, "", getenv)
 	c := &Config{Path: path}
 	d.decode(root, reflect.ValueOf(c).Elem(), "")
-	c.lines, c.nulls, c.failed = d.lines, d.nulls, d.failed
+	c.fileKeys = d.fileKeys
 	c.applyDefaults(dir)
 
 	errs := append(d.errs, c.validate()...)
@@ -181,12 +176,12 @@ func (c *Config) applyDefaults(dir string) {
 		c.Sources[name] = s
 	}
 	for i := range c.Tables {
-		t := &c.Tables[i]
-		t.Line = c.lines[fmt.Sprintf("tables[%d]", i)]
+		t, key := &c.Tables[i], indexKey("tables", i)
+		t.Line = c.lines[key]
 		if t.Table == "" && t.Query == "" {
 			t.Table = t.Name
 		}
-		if t.Schema == "" && !c.present(fmt.Sprintf("tables[%d].schema", i)) {
+		if t.Schema == "" && !c.present(key+".schema") {
 			t.Schema = c.DefaultSchema
 		}
 	}
@@ -234,7 +229,7 @@ func (c *Config) SelectTables(names []string) ([]TableConfig, error) {
 
 	var defined []string
 	for _, t := range c.Tables {
-		defined = append(defined, t.Schema+"."+t.Name)
+		defined = append(defined, t.qualifiedName())
 	}
 	slices.Sort(defined)
 
@@ -243,9 +238,9 @@ func (c *Config) SelectTables(names []string) ([]TableConfig, error) {
 	for _, name := range wanted {
 		var hits []string
 		for i, t := range c.Tables {
-			if name == t.Schema+"."+t.Name || (!strings.Contains(name, ".") && name == t.Name) {
+			if name == t.qualifiedName() || (!strings.Contains(name, ".") && name == t.Name) {
 				selected[i] = true
-				hits = append(hits, t.Schema+"."+t.Name)
+				hits = append(hits, t.qualifiedName())
 			}
 		}
 		switch {
@@ -269,15 +264,17 @@ func (c *Config) SelectTables(names []string) ([]TableConfig, error) {
 
 var dsShapeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
+const dsExpected = "expected a date written YYYY-MM-DD, e.g. 2026-01-05"
+
 // ParseDS parses a ds such as "2026-01-05": a real calendar date written
 // YYYY-MM-DD. The time is midnight UTC.
 func ParseDS(s string) (time.Time, error) {
 	if !dsShapeRE.MatchString(s) {
-		return time.Time{}, fmt.Errorf("invalid ds %q: expected a date written YYYY-MM-DD, e.g. 2026-01-05", s)
+		return time.Time{}, fmt.Errorf("invalid ds %q: %s", s, dsExpected)
 	}
 	t, err := time.Parse(dsLayout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("invalid ds %q: not a calendar date; expected a date written YYYY-MM-DD, e.g. 2026-01-05", s)
+		return time.Time{}, fmt.Errorf("invalid ds %q: not a calendar date; %s", s, dsExpected)
 	}
 	return t, nil
 }

@@ -1,6 +1,22 @@
+// Reading a config file: YAML syntax errors with their line, and a decoder
+// that fills Config while recording the line of every key and reporting
+// every problem (unknown keys, wrong kinds, duplicates) at once.
+
 package lake
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // parseRoot returns the top-level mapping of a one-document YAML file.
@@ -73,14 +89,70 @@ func syntaxError(err error) *ConfigError {
 	return &ConfigError{Line: line, Msg: "invalid YAML: " + m[2]}
 }
 
-// decoder fills a struct from a YAML node tree, as yaml.Node.Decode would,
-// but reports every problem with its line and key path, rejects keys that
-// no field's yaml tag names, and records the line of every key.
+// fileKeys is what decoding learnt about the keys of a file; defaults and
+// validation need it after the file is read.
+type fileKeys struct {
+	lines  map[string]int  // key path ("tables[1].source") → line of the key
+	nulls  map[string]bool // key paths present with an empty value
+	failed map[string]bool // key paths that could not be read; Validate says nothing more about them
+}
+
+// present reports whether the file set key to a non-empty value.
+func (k fileKeys) present(key string) bool {
+	_, ok := k.lines[key]
+	return ok && !k.nulls[key]
+}
+
+// lineOf is the line of key or, when the file left key out, of the
+// nearest key above it.
+func (k fileKeys) lineOf(key string) int {
+	for p := key; p != ""; p = parentKey(p) {
+		if line, ok := k.lines[p]; ok {
+			return line
+		}
+	}
+	return 0
+}
+
+// joinKey is the key path of key name under parent.
+func joinKey(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
+
+// indexKey is the key path of item i of the list at parent.
+func indexKey(parent string, i int) string {
+	return fmt.Sprintf("%s[%d]", parent, i)
+}
+
+// parentKey strips the last ".name" or "[i]" of a key path.
+func parentKey(key string) string {
+	i := strings.LastIndexAny(key, ".[")
+	if i < 0 {
+		return ""
+	}
+	return key[:i]
+}
+
+// decoder fills the structs of Config from a YAML node tree, as
+// yaml.Node.Decode would, but reports every problem with its line and key
+// path, rejects keys that no field's yaml tag names, and records the line
+// of every key.
 type decoder struct {
-	lines  map[string]int
-	nulls  map[string]bool
-	failed map[string]bool
-	errs   ConfigErrors
+	fileKeys
+	errs ConfigErrors
+	// expanding holds the nodes being decoded or merged, so that an alias
+	// that refers back to its own anchor is an error, not endless recursion.
+	expanding map[*yaml.Node]bool
+}
+
+func newDecoder() *decoder {
+	return &decoder{
+		fileKeys:  fileKeys{lines: map[string]int{}, nulls: map[string]bool{}, failed: map[string]bool{}},
+		expanding: map[*yaml.Node]bool{},
+	}
 }
 
 func (d *decoder) fail(line int, key, format string, args ...any) {
@@ -100,18 +172,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 		d.nulls[key] = true
 		return
 	}
-	if v.CanAddr() && v.Addr().Type().Implements(unmarshalerType) {
+	if v.Addr().Type().Implements(unmarshalerType) {
 		if err := n.Decode(v.Addr().Interface()); err != nil {
-			d.fail(n.Line, key, "%s", typeErrorText(err))
+			d.fail(n.Line, key, "%s", err)
 		}
 		return
 	}
 	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
-		}
-		d.decode(n, v.Elem(), key)
 	case reflect.Struct:
 		d.decodeStruct(n, v, key)
 	case reflect.Map:
@@ -125,44 +192,27 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 		}
 		v.SetString(n.Value)
 	default:
-		if err := n.Decode(v.Addr().Interface()); err != nil {
-			// yaml's own message quotes the value, which may come from a
-			// secret in the environment.
-			d.fail(n.Line, key, "expected %s, got %s", describeType(v.Type()), describe(n))
-		}
+		// A new kind of field needs its own case: yaml's own messages
+		// quote the value, which may come from a secret in the environment.
+		panic(fmt.Sprintf("lake config: field type %s is not supported", v.Type()))
 	}
 }
 
-// yamlField is a struct field as yaml names it.
-type yamlField struct {
-	name  string
-	index []int
-}
-
-// yamlFields lists the fields of struct type t by yaml key, following the
-// rules of yaml.v3: the tag's name, else the lower-cased field name; "-"
-// and unexported fields are skipped; ",inline" structs are flattened.
-func yamlFields(t reflect.Type) []yamlField {
-	var out []yamlField
+// yamlFields maps the keys of struct type t, the names in its fields' yaml
+// tags, to field indexes. Unexported fields and fields tagged "-" are not
+// read from the file.
+func yamlFields(t reflect.Type) map[string]int {
+	out := map[string]int{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			continue
-		}
-		if slices.Contains(strings.Split(opts, ","), "inline") && f.Type.Kind() == reflect.Struct {
-			for _, inner := range yamlFields(f.Type) {
-				out = append(out, yamlField{name: inner.name, index: append([]int{i}, inner.index...)})
-			}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" {
 			continue
 		}
 		if name == "" {
-			name = strings.ToLower(f.Name)
+			panic(fmt.Sprintf("lake config: field %s.%s has no yaml tag", t, f.Name))
 		}
-		out = append(out, yamlField{name: name, index: []int{i}})
+		out[name] = i
 	}
 	return out
 }
@@ -173,14 +223,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, key string) {
 		return
 	}
 	fields := yamlFields(v.Type())
-	var names []string
-	for _, f := range fields {
-		names = append(names, f.name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(fields))
 	d.eachPair(n, key, func(k, val *yaml.Node, child string) {
-		i := slices.IndexFunc(fields, func(f yamlField) bool { return f.name == k.Value })
-		if i < 0 {
+		i, ok := fields[k.Value]
+		if !ok {
 			d.fail(k.Line, child, "unknown key; expected one of: %s", strings.Join(names, ", "))
 			// A misspelt key leaves the intended one unset; saying so as
 			// well would only repeat the problem.
@@ -191,7 +237,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, key string) {
 			}
 			return
 		}
-		d.decode(val, v.FieldByIndex(fields[i].index), child)
+		d.decode(val, v.Field(i), child)
 	})
 }
 
@@ -220,7 +266,7 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, key string) {
 	}
 	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		child := fmt.Sprintf("%s[%d]", key, i)
+		child := indexKey(key, i)
 		d.lines[child] = item.Line
 		d.decode(item, out.Index(i), child)
 	}
@@ -268,8 +314,16 @@ func (d *decoder) eachPair(n *yaml.Node, key string, fn func(k, val *yaml.Node, 
 
 // mergedPairs returns the pairs a merge key's value brings in: one mapping
 // or a list of them, earlier ones winning.
+const selfMerge = "the merge refers to the mapping it is in; merge another anchor"
+
 func (d *decoder) mergedPairs(val *yaml.Node, key string) []nodePair {
 	val = resolveAlias(val)
+	if d.expanding[val] {
+		d.fail(val.Line, joinKey(key, "<<"), selfMerge)
+		return nil
+	}
+	d.expanding[val] = true
+	defer delete(d.expanding, val)
 	var out []nodePair
 	switch val.Kind {
 	case yaml.MappingNode:
@@ -279,6 +333,10 @@ func (d *decoder) mergedPairs(val *yaml.Node, key string) []nodePair {
 				continue
 			}
 			if k.ShortTag() == "!!merge" {
+				if d.expanding[resolveAlias(val.Content[i+1])] {
+					d.fail(k.Line, joinKey(key, "<<"), selfMerge)
+					continue
+				}
 				out = append(out, d.mergedPairs(val.Content[i+1], key)...)
 				continue
 			}
@@ -292,13 +350,6 @@ func (d *decoder) mergedPairs(val *yaml.Node, key string) []nodePair {
 		d.fail(val.Line, joinKey(key, "<<"), "expected a mapping or a list of mappings to merge, got %s", describe(val))
 	}
 	return out
-}
-
-func joinKey(parent, name string) string {
-	if parent == "" {
-		return name
-	}
-	return parent + "." + name
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
@@ -336,34 +387,6 @@ func describe(n *yaml.Node) string {
 	return "nothing"
 }
 
-func describeType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "a " + t.String()
-}
-
-var typeErrorLineRE = regexp.MustCompile(`^line \d+: `)
-
-// typeErrorText is an Unmarshaler's error without yaml's own "line N:".
-func typeErrorText(err error) string {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err.Error()
-	}
-	msgs := make([]string, len(te.Errors))
-	for i, m := range te.Errors {
-		msgs[i] = typeErrorLineRE.ReplaceAllString(m, "")
-	}
-	return strings.Join(msgs, "; ")
-}
-
 // editDistance is the Levenshtein distance of a and b.
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
@@ -383,32 +406,4 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-// expandEnv replaces ${NAME} and ${NAME:-default} in every scalar value
-
-// present reports whether the file set key to a non-empty value.
-func (c *Config) present(key string) bool {
-	_, ok := c.lines[key]
-	return ok && !c.nulls[key]
-}
-
-// lineOf is the line of key or, when the file left key out, of the
-// nearest key above it.
-func (c *Config) lineOf(key string) int {
-	for k := key; k != ""; k = parentKey(k) {
-		if line, ok := c.lines[k]; ok {
-			return line
-		}
-	}
-	return 0
-}
-
-// parentKey strips the last ".name" or "[i]" of a key path.
-func parentKey(key string) string {
-	i := strings.LastIndexAny(key, ".[")
-	if i < 0 {
-		return ""
-	}
-	return key[:i]
 }

@@ -1,9 +1,19 @@
+// DSNs of sources: redacting their passwords, checking their shape and
+// resolving the file of a SQLite DSN.
+
 package lake
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
 )
 
+// redacted replaces a password in a DSN.
 const redacted = "xxxxx"
+
+// postgresDSNExpected says what a postgres DSN looks like.
+const postgresDSNExpected = "expected a URL such as postgres://user:${PASSWORD}@host:5432/db or key=value pairs"
 
 var (
 	urlPasswordParamRE = regexp.MustCompile(`(?i)((?:^|[?&;])[a-z_]*password=)[^&]*`)
@@ -49,7 +59,7 @@ func checkPostgresDSN(dsn string) string {
 	if !strings.Contains(dsn, "=") {
 		// Not shown: without a recognisable shape the password cannot be
 		// told apart, so RedactDSN could not hide it.
-		return "not a postgres DSN; expected a URL such as postgres://user:${PASSWORD}@host:5432/db or key=value pairs such as host=db dbname=prod"
+		return "not a postgres DSN; " + postgresDSNExpected + " such as host=db dbname=prod"
 	}
 	return ""
 }

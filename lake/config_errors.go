@@ -1,6 +1,9 @@
 package lake
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 )
 
 // ConfigError is one problem in a config file.

@@ -567,6 +567,20 @@ warehouse: *home
 			want: []string{`lake.yaml: invalid YAML: unknown anchor 'home' referenced`},
 		},
 		{
+			name: "a merge of the mapping into itself is an error, not a crash",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: &shop
+    <<: *shop
+    driver: sqlite
+    dsn: ./shop.db
+tables:
+  - {name: orders, source: shop}
+`,
+			want: []string{`lake.yaml:4: sources.shop.<<: the merge refers to the mapping it is in; merge another anchor`},
+		},
+		{
 			name: "sources given as a list does not also fail every table",
 			yaml: `
 warehouse: ./wh

@@ -1,6 +1,12 @@
 package lake
 
 import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
 )
 
 // The values Validate accepts, in the order error messages list them.
@@ -106,7 +112,7 @@ func (v *validator) validateSources() {
 		}
 		switch {
 		case s.DSN == "" && s.Driver == "postgres":
-			v.add(key+".dsn", "required; expected a URL such as postgres://user:${PASSWORD}@host:5432/db or key=value pairs")
+			v.add(key+".dsn", "required; %s", postgresDSNExpected)
 		case s.DSN == "" && s.Driver == "sqlite":
 			v.add(key+".dsn", "required; expected the path of the SQLite database file")
 		case s.DSN == "":
@@ -138,7 +144,7 @@ func (v *validator) validateTables() {
 
 	first := map[string]int{} // schema.name → index of the first table
 	for i, t := range c.Tables {
-		key := fmt.Sprintf("tables[%d]", i)
+		key := indexKey("tables", i)
 		nameOK := false
 		switch {
 		case t.Name == "":
@@ -153,9 +159,9 @@ func (v *validator) validateTables() {
 			v.add(key+".schema", "%q is not a valid schema name; %s", t.Schema, identExpected)
 		}
 		if nameOK && schemaOK {
-			qualified := t.Schema + "." + t.Name
+			qualified := t.qualifiedName()
 			if j, dup := first[qualified]; dup {
-				v.add(key+".name", "duplicate table %s (first defined at line %d)", qualified, c.lineOf(fmt.Sprintf("tables[%d].name", j)))
+				v.add(key+".name", "duplicate table %s (first defined at line %d)", qualified, c.lineOf(indexKey("tables", j)+".name"))
 			} else {
 				first[qualified] = i
 			}
@@ -188,8 +194,8 @@ func (v *validator) validateTables() {
 			continue
 		}
 		if j, clash := first[t.Schema+"."+base]; clash {
-			v.add(fmt.Sprintf("tables[%d].name", i), "table %s.%s has the name of the _latest view of %s.%s (line %d); expected another name",
-				t.Schema, t.Name, t.Schema, base, c.lineOf(fmt.Sprintf("tables[%d].name", j)))
+			v.add(indexKey("tables", i)+".name", "table %s.%s has the name of the _latest view of %s.%s (line %d); expected another name",
+				t.Schema, t.Name, t.Schema, base, c.lineOf(indexKey("tables", j)+".name"))
 		}
 	}
 }
@@ -216,13 +222,13 @@ func (v *validator) validateClusters() {
 	}
 	first := map[string]int{}
 	for i, cl := range c.Clusters {
-		key := fmt.Sprintf("clusters[%d]", i)
+		key := indexKey("clusters", i)
 		switch {
 		case cl.Name == "":
 			v.add(key+".name", "required; expected a name for the cluster, e.g. local")
 		default:
 			if j, dup := first[cl.Name]; dup {
-				v.add(key+".name", "duplicate cluster %q (first defined at line %d)", cl.Name, c.lineOf(fmt.Sprintf("clusters[%d].name", j)))
+				v.add(key+".name", "duplicate cluster %q (first defined at line %d)", cl.Name, c.lineOf(indexKey("clusters", j)+".name"))
 			} else {
 				first[cl.Name] = i
 			}

@@ -204,7 +204,7 @@ func failed(t TableConfig, ds string, secs float64, err error) TableResult {
 	return TableResult{Table: t.Schema + "." + t.Name, DS: ds, Status: StatusFailed, Seconds: secs, Message: err.Error()}
 }
 
-// importTable writes one partition: sweep dead attempts, read the table in
+// importTable writes one partition: read the table in
 // the snapshot into Parquet files of a new attempt, verify them, commit.
 func (j *Job) importTable(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
 	runID, ds string, snapshotAt time.Time) TableResult {

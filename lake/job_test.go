@@ -142,26 +142,21 @@ func query(t *testing.T, cfg *lake.Config, q string) string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
-	cts, _ := rows.ColumnTypes()
+	_, types, err := duckdb.ColumnsOf(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var cells []string
+	err = duckdb.EachRow(rows, func(vals []any) error {
+		cells := make([]string, len(vals))
 		for i, v := range vals {
-			cells = append(cells, duckdb.Text(v, cts[i].DatabaseTypeName()))
+			cells[i] = duckdb.Text(v, types[i])
 		}
 		out = append(out, strings.Join(cells, ","))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
 	}
 	return strings.Join(out, "\n")
 }

@@ -85,15 +85,7 @@ func (r *Report) save(ctx context.Context, store warehouse.Store) error {
 	if err != nil {
 		return err
 	}
-	w, err := store.Create(ctx, "_runs/"+r.key())
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(append(data, '\n')); err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Commit()
+	return warehouse.Put(ctx, store, "_runs/"+r.key(), append(data, '\n'))
 }
 
 func sortResults(rs []TableResult) {

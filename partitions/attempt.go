@@ -167,13 +167,5 @@ func putJSON(ctx context.Context, store warehouse.Store, key string, v any) erro
 	if err != nil {
 		return err
 	}
-	w, err := store.Create(ctx, key)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(append(data, '\n')); err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Commit()
+	return warehouse.Put(ctx, store, key, append(data, '\n'))
 }

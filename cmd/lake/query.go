@@ -61,47 +61,8 @@ Reproduce a past number with WHERE ds = 'YYYY-MM-DD' on the table view.`,
 	return cmd
 }
 
-// columnTypes returns each column's DuckDB type name.
-func columnTypes(rows *dbsql.Rows) ([]string, error) {
-	cts, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(cts))
-	for i, ct := range cts {
-		out[i] = ct.DatabaseTypeName()
-	}
-	return out, nil
-}
-
-// scanRows calls fn with each row's values, as Go values.
-func scanRows(rows *dbsql.Rows, fn func(vals []any) error) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 func printTextRows(w io.Writer, rows *dbsql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	types, err := columnTypes(rows)
+	cols, types, err := duckdb.ColumnsOf(rows)
 	if err != nil {
 		return err
 	}
@@ -114,7 +75,7 @@ func printTextRows(w io.Writer, rows *dbsql.Rows) error {
 	}
 	fmt.Fprintln(tw)
 	n := 0
-	err = scanRows(rows, func(vals []any) error {
+	err = duckdb.EachRow(rows, func(vals []any) error {
 		for i, v := range vals {
 			if i > 0 {
 				fmt.Fprint(tw, "\t")
@@ -136,18 +97,14 @@ func printTextRows(w io.Writer, rows *dbsql.Rows) error {
 }
 
 func printCSVRows(w io.Writer, rows *dbsql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	types, err := columnTypes(rows)
+	cols, types, err := duckdb.ColumnsOf(rows)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
 	cw.Write(cols)
 	rec := make([]string, len(cols))
-	err = scanRows(rows, func(vals []any) error {
+	err = duckdb.EachRow(rows, func(vals []any) error {
 		for i, v := range vals {
 			if v == nil {
 				rec[i] = ""
@@ -167,11 +124,7 @@ func printCSVRows(w io.Writer, rows *dbsql.Rows) error {
 // printJSONRows streams a JSON array of objects, one per row, keyed by
 // column name in column order.
 func printJSONRows(w io.Writer, rows *dbsql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	types, err := columnTypes(rows)
+	cols, types, err := duckdb.ColumnsOf(rows)
 	if err != nil {
 		return err
 	}
@@ -181,7 +134,7 @@ func printJSONRows(w io.Writer, rows *dbsql.Rows) error {
 	}
 	io.WriteString(w, "[")
 	first := true
-	err = scanRows(rows, func(vals []any) error {
+	err = duckdb.EachRow(rows, func(vals []any) error {
 		if !first {
 			io.WriteString(w, ",")
 		}

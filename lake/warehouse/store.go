@@ -60,3 +60,16 @@ type Store interface {
 	// for a folder, an s3:// URL for a bucket.
 	Location(key string) string
 }
+
+// Put writes data as the object at key.
+func Put(ctx context.Context, s Store, key string, data []byte) error {
+	w, err := s.Create(ctx, key)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}

@@ -50,24 +50,20 @@ func queryOne(t *testing.T, path, q string) string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
-	cts, _ := rows.ColumnTypes()
+	_, types, err := ColumnsOf(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var lines []string
-	for rows.Next() {
-		vals := make([]any, len(cts))
-		ptrs := make([]any, len(cts))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var cells []string
+	err = EachRow(rows, func(vals []any) error {
+		cells := make([]string, len(vals))
 		for i, v := range vals {
-			cells = append(cells, Text(v, cts[i].DatabaseTypeName()))
+			cells[i] = Text(v, types[i])
 		}
 		lines = append(lines, strings.Join(cells, ","))
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return strings.Join(lines, "\n")

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	dbsql "database/sql"
 	"encoding/hex"
 	"fmt"
 	"math/big"
@@ -94,4 +95,44 @@ func JSONValue(v any, dbType string) any {
 		return out
 	}
 	return Text(v, dbType)
+}
+
+// ColumnsOf returns a result's column names and DuckDB type names.
+func ColumnsOf(rows *dbsql.Rows) (names, types []string, err error) {
+	names, err = rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, nil, err
+	}
+	types = make([]string, len(cts))
+	for i, ct := range cts {
+		types[i] = ct.DatabaseTypeName()
+	}
+	return names, types, nil
+}
+
+// EachRow calls fn with the values of every row of rows, scanned as any.
+// vals is reused between calls.
+func EachRow(rows *dbsql.Rows, fn func(vals []any) error) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
