@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -179,6 +180,75 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Entry, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// PutIfAbsent writes data to a temporary file, then hard-links it to key:
+// link(2) fails if key exists, so the object appears whole or not at all.
+func (l *Local) PutIfAbsent(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := l.path(key)
+	dir := filepath.Dir(final)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(final)+"-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	if err := os.Link(f.Name(), final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %s: %w", key, ErrExists)
+		}
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+// Copy hard-links src to dst: objects are immutable, so sharing the inode is
+// safe and costs no bytes. Where links are not possible (another file
+// system), it copies.
+func (l *Local) Copy(ctx context.Context, src, dst string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	from, to := l.path(src), l.path(dst)
+	if _, err := os.Stat(from); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("copy %s: %w", src, ErrNotExist)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	os.Remove(to)
+	if err := os.Link(from, to); err == nil {
+		return syncDir(filepath.Dir(to))
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	defer in.Close()
+	w, err := l.Create(ctx, dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		w.Abort()
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return w.Commit()
 }
 
 func (l *Local) Delete(ctx context.Context, prefix string) error {

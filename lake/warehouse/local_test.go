@@ -123,6 +123,35 @@ func TestLocalStoreContract(t *testing.T) {
 				t.Fatalf("published folder holds %s", got)
 			}
 		}},
+		{"PutIfAbsent creates once", func(t *testing.T, s *Local) {
+			if err := s.PutIfAbsent(ctx, "t/_m.json", []byte("first")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutIfAbsent(ctx, "t/_m.json", []byte("second")); !errors.Is(err, ErrExists) {
+				t.Fatalf("second PutIfAbsent: %v", err)
+			}
+			o, _ := s.Open(ctx, "t/_m.json")
+			defer o.Close()
+			b, _ := io.ReadAll(o)
+			if string(b) != "first" {
+				t.Fatalf("content %q", b)
+			}
+			if got := keys(t, s, "t/"); got != "[t/_m.json:5]" {
+				t.Fatalf("left %s", got)
+			}
+		}},
+		{"Copy gives dst src's content and leaves src", func(t *testing.T, s *Local) {
+			put(t, s, "t/ds=1/tail", "tail bytes")
+			if err := s.Copy(ctx, "t/ds=1/tail", "t/.a/tail"); err != nil {
+				t.Fatal(err)
+			}
+			if got := keys(t, s, "t/"); got != "[t/.a/tail:10 t/ds=1/tail:10]" {
+				t.Fatalf("got %s", got)
+			}
+			if err := s.Copy(ctx, "t/none", "t/x"); !errors.Is(err, ErrNotExist) {
+				t.Fatalf("copy of a missing key: %v", err)
+			}
+		}},
 		{"Publish refuses even an empty existing folder", func(t *testing.T, s *Local) {
 			put(t, s, "t/.a1/f", "1")
 			os.MkdirAll(filepath.Join(s.root, "t", "ds=1"), 0o755)

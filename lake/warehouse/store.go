@@ -49,6 +49,14 @@ type Store interface {
 	// List returns every object whose key starts with prefix, recursively,
 	// sorted by key. A missing prefix is an empty listing.
 	List(ctx context.Context, prefix string) ([]Entry, error)
+	// PutIfAbsent writes data at key only if no object exists there, in one
+	// atomic step (S3: If-None-Match: *). If one exists, nothing changes and
+	// the error satisfies errors.Is(err, ErrExists).
+	PutIfAbsent(ctx context.Context, key string, data []byte) error
+	// Copy makes dst an object with src's content without the bytes passing
+	// through lake where the store allows it (S3: CopyObject; a folder: a
+	// hard link). dst is replaced if it exists.
+	Copy(ctx context.Context, src, dst string) error
 	// Delete removes every object under prefix (a key or a folder prefix
 	// ending in "/"). Missing objects are not an error.
 	Delete(ctx context.Context, prefix string) error
