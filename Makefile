@@ -9,7 +9,7 @@ CACHE ?= $(HOME)/.cache/lake-test
 STATICCHECK_VERSION ?= v0.8.2
 SERVICES := bash localstack/services.sh
 
-.PHONY: help build demo test test-short services services-down bench lint clean
+.PHONY: help build demo test test-short services services-down bench lint clean localstack-up localstack-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,13 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	@test -x $(CACHE)/bin/staticcheck || GOBIN=$(CACHE)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(CACHE)/bin/staticcheck ./...
+
+localstack-up: ## Docker: LocalStack S3 on localhost:4566 with bucket lake-dev (see README "Local dev against LocalStack")
+	docker compose -f localstack/docker-compose.yml up -d --wait localstack
+	docker compose -f localstack/docker-compose.yml run --rm init
+
+localstack-down: ## Docker: stop LocalStack and drop its data
+	docker compose -f localstack/docker-compose.yml down -v
 
 clean: ## remove build output and the demo
 	rm -rf $(BIN) demo

@@ -24,6 +24,10 @@ const (
 	DefaultRowGroupSize = ByteSize(128 << 20)
 	DefaultFileSize     = ByteSize(512 << 20)
 	DefaultClusterName  = "local"
+	// DefaultClusterUser and DefaultClusterCatalog are a trino or presto
+	// cluster's user and Hive catalog when lake.yaml names none.
+	DefaultClusterUser    = "lake"
+	DefaultClusterCatalog = "hive"
 	// DefaultCatalogFile is the DuckDB catalog of the default cluster, next
 	// to lake.yaml.
 	DefaultCatalogFile = "lake.duckdb"
@@ -37,10 +41,15 @@ const dsLayout = "2006-01-02"
 type Config struct {
 	// Path is the file the config came from, as given; errors cite it.
 	Path string `yaml:"-"`
-	// Warehouse is the absolute path of the folder partitions are written to.
+	// Warehouse is the absolute path of the folder partitions are written
+	// to, or an s3://bucket/prefix URL.
 	Warehouse string `yaml:"warehouse"`
+	// S3 says how to reach an s3:// warehouse.
+	S3 S3Config `yaml:"s3"`
 	// Timezone is the IANA zone in which "today" (the default ds) is computed.
 	Timezone string `yaml:"timezone"`
+	// MaxDSAge is how many days before today a run's ds may be.
+	MaxDSAge Days `yaml:"max_ds_age"`
 	// DefaultSchema is the lake schema of tables that name none.
 	DefaultSchema string                  `yaml:"default_schema"`
 	Parquet       ParquetConfig           `yaml:"parquet"`
@@ -86,6 +95,8 @@ type TableConfig struct {
 	// Query is a SELECT run on the source instead of reading Table.
 	Query  string `yaml:"query"`
 	Schema string `yaml:"schema"`
+	// Incremental, if enabled, reads only a recent window most nights.
+	Incremental IncrementalConfig `yaml:"incremental"`
 	// Line is where the table's entry starts in the config file.
 	Line int `yaml:"-"`
 }
@@ -96,10 +107,22 @@ func (t TableConfig) qualifiedName() string { return t.Schema + "." + t.Name }
 // ClusterConfig is a query engine that tables are registered on.
 type ClusterConfig struct {
 	Name string `yaml:"name"`
-	// Engine is duckdb (trino and presto are recognised but not supported yet).
+	// Engine is duckdb, trino or presto.
 	Engine string `yaml:"engine"`
-	// Path is the absolute path of the DuckDB catalog file.
+	// Path is the absolute path of the DuckDB catalog file (duckdb).
 	Path string `yaml:"path"`
+	// URL is http(s)://host:port of the coordinator (trino, presto).
+	URL string `yaml:"url"`
+	// User is who lake is on the cluster; default lake.
+	User string `yaml:"user"`
+	// Password or Token (at most one) authenticate lake, normally given
+	// as ${NAME} from the environment. Never shown in errors or logs.
+	Password string `yaml:"password"`
+	Token    string `yaml:"token"`
+	// Catalog is the Hive connector's catalog; default hive.
+	Catalog string `yaml:"catalog"`
+	// Session properties sent with every statement.
+	Session map[string]string `yaml:"session"`
 }
 
 // LoadConfig reads, expands, parses, defaults and validates a lake.yaml.
@@ -153,6 +176,9 @@ func (c *Config) applyDefaults(dir string) {
 	if c.Timezone == "" {
 		c.Timezone = DefaultTimezone
 	}
+	if c.MaxDSAge == 0 && !c.present("max_ds_age") {
+		c.MaxDSAge = DefaultMaxDSAge
+	}
 	if c.DefaultSchema == "" && !c.present("default_schema") {
 		c.DefaultSchema = DefaultSchema
 	}
@@ -189,8 +215,17 @@ func (c *Config) applyDefaults(dir string) {
 		c.Clusters = []ClusterConfig{{Name: DefaultClusterName, Engine: "duckdb", Path: DefaultCatalogFile}}
 	}
 	for i := range c.Clusters {
-		if p := c.Clusters[i].Path; p != "" && p != ":memory:" && !homeRelative(p) {
-			c.Clusters[i].Path = absPath(dir, p)
+		cl := &c.Clusters[i]
+		if p := cl.Path; p != "" && p != ":memory:" && !homeRelative(p) {
+			cl.Path = absPath(dir, p)
+		}
+		if cl.Engine == "trino" || cl.Engine == "presto" {
+			if cl.User == "" {
+				cl.User = DefaultClusterUser
+			}
+			if cl.Catalog == "" {
+				cl.Catalog = DefaultClusterCatalog
+			}
 		}
 	}
 }

@@ -21,7 +21,8 @@ var (
 )
 
 // RedactDSN hides the passwords of a DSN: the password of a URL's userinfo
-// and password= parameters, in URL and key=value form, become "xxxxx".
+// and password= parameters, in URL and key=value form, and the password of
+// MySQL's user:password@tcp(host:3306)/db form, become "xxxxx".
 // When unsure where a password ends it hides more, never less.
 func RedactDSN(dsn string) string {
 	if i := strings.Index(dsn, "://"); i >= 0 {
@@ -29,8 +30,10 @@ func RedactDSN(dsn string) string {
 		return dsn[:i+3] + urlPasswordParamRE.ReplaceAllString(rest, "${1}"+redacted)
 	}
 	if strings.Contains(dsn, "=") {
-		return kvPasswordRE.ReplaceAllString(dsn, "${1}"+redacted)
+		dsn = kvPasswordRE.ReplaceAllString(dsn, "${1}"+redacted)
 	}
+	// Then user:password@, which MySQL DSNs begin with even when they end
+	// in ?param=value; on a key=value DSN it can only hide more.
 	return redactUserinfo(dsn)
 }
 

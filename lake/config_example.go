@@ -55,6 +55,6 @@ tables:
 # registered on. Without this key: one DuckDB catalog, ./lake.duckdb.
 clusters:
   - name: local
-    engine: duckdb        # duckdb (trino and presto are planned)
+    engine: duckdb        # duckdb, trino or presto (with url:, catalog:)
     path: ./lake.duckdb   # the DuckDB catalog file
 `

@@ -77,7 +77,7 @@ tables:
 warehouse: ./wh
 partitions: daily
 ` + okTail,
-			want: []string{`lake.yaml:2: partitions: unknown key; expected one of: clusters, default_schema, parquet, sources, tables, timezone, warehouse`},
+			want: []string{`lake.yaml:2: partitions: unknown key; expected one of: clusters, default_schema, max_ds_age, parquet, s3, sources, tables, timezone, warehouse`},
 		},
 		{
 			name: "unknown key in a table entry",
@@ -88,9 +88,46 @@ sources:
 tables:
   - name: orders
     source: shop
-    incremental: {column: created_at}
+    incremental: {column: created_at, window: 90d}
+    partitioning: daily
 `,
-			want: []string{`lake.yaml:7: tables[0].incremental: unknown key; expected one of: name, query, schema, source, table`},
+			want: []string{`lake.yaml:8: tables[0].partitioning: unknown key; expected one of: incremental, name, query, schema, source, table`},
+		},
+		{
+			name: "incremental needs a column and a window in days or weeks, and a weekday",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: {driver: sqlite, dsn: shop.db}
+tables:
+  - name: orders
+    source: shop
+    incremental:
+      window: 3 months
+      tail_day: sundy
+  - name: items
+    source: shop
+    incremental: {column: created_at}
+  - name: carts
+    source: shop
+    incremental: {column: created_at, window: 0d, taill_day: monday}
+`,
+			want: []string{
+				`lake.yaml:7: tables[0].incremental.column: required; expected the date or timestamp column that splits recent rows from the tail, e.g. created_at`,
+				`lake.yaml:8: tables[0].incremental.window: "3 months" is not a number of days; expected days or weeks such as 90d or 12w`,
+				`lake.yaml:9: tables[0].incremental.tail_day: "sundy" is not a weekday; expected one of: monday, tuesday, wednesday, thursday, friday, saturday, sunday`,
+				`lake.yaml:12: tables[1].incremental.window: required and greater than 0; expected the recent window re-imported every night, e.g. 90d or 12w`,
+				`lake.yaml:15: tables[2].incremental.taill_day: unknown key; expected one of: column, tail_day, window`,
+				`lake.yaml:15: tables[2].incremental.window: required and greater than 0; expected the recent window re-imported every night, e.g. 90d or 12w`,
+			},
+		},
+		{
+			name: "max_ds_age is days or weeks",
+			yaml: `
+warehouse: ./wh
+max_ds_age: 48h
+` + okTail,
+			want: []string{`lake.yaml:2: max_ds_age: "48h" is not a number of days; expected days or weeks such as 90d or 12w`},
 		},
 		{
 			name: "duplicate table in one schema cites the first",
@@ -226,12 +263,12 @@ parquet:
 warehouse: ./wh
 sources:
   shop:
-    driver: mysql
-    dsn: lake@tcp(db)/shop
+    driver: oracle
+    dsn: lake@db/shop
 tables:
   - {name: orders, source: shop}
 `,
-			want: []string{`lake.yaml:4: sources.shop.driver: unknown driver "mysql"; expected one of: sqlite, postgres`},
+			want: []string{`lake.yaml:4: sources.shop.driver: unknown driver "oracle"; expected one of: sqlite, postgres, mysql`},
 		},
 		{
 			name: "missing dsn cites the source",
@@ -255,7 +292,7 @@ tables:
   - {name: orders, source: shop}
 `,
 			want: []string{
-				`lake.yaml:3: sources.shop.driver: required; expected one of: sqlite, postgres`,
+				`lake.yaml:3: sources.shop.driver: required; expected one of: sqlite, postgres, mysql`,
 				`lake.yaml:3: sources.shop.dsn: required; expected how to connect to the database`,
 			},
 		},
@@ -406,11 +443,41 @@ timezone: UTC
 			want: []string{`lake.yaml: warehouse: required; expected the folder partitions are written to, e.g. ./warehouse`},
 		},
 		{
-			name: "s3 warehouse not supported yet",
+			name: "s3 warehouse settings are checked",
 			yaml: `
-warehouse: s3://lake-bucket/prod
+warehouse: s3://Lake_Bucket/prod
+s3:
+  endpoint: localhost:4566
+  path_style: maybe
+  sse: aes
+  sse_kms_key_id: k1
+  part_size: 1MiB
+  upload_concurrency: 0
 ` + okTail,
-			want: []string{`lake.yaml:1: warehouse: "s3://lake-bucket/prod": object store warehouses are not supported yet; expected a local folder`},
+			want: []string{
+				`lake.yaml:1: warehouse: "Lake_Bucket" is not a valid S3 bucket name; expected 3 to 63 lower-case letters, digits, dots and hyphens`,
+				`lake.yaml:3: s3.endpoint: "localhost:4566" is not a URL; expected http(s)://host:port, e.g. http://localhost:4566`,
+				`lake.yaml:4: s3.path_style: expected true or false`,
+				`lake.yaml:5: s3.sse: unknown server-side encryption "aes"; expected one of: AES256, aws:kms`,
+				`lake.yaml:6: s3.sse_kms_key_id: set, but s3.sse is not aws:kms; expected sse: aws:kms with it`,
+				`lake.yaml:7: s3.part_size: 1MiB is outside S3's limits; expected between 5MiB and 5GiB`,
+				`lake.yaml:8: s3.upload_concurrency: 0; expected 1 to 64`,
+			},
+		},
+		{
+			name: "s3 settings without an s3 warehouse",
+			yaml: `
+warehouse: ./wh
+s3: {region: eu-west-1}
+` + okTail,
+			want: []string{`lake.yaml:2: s3: set, but the warehouse is not an s3:// URL; remove it or set warehouse: s3://bucket/prefix`},
+		},
+		{
+			name: "other URL schemes are not warehouses",
+			yaml: `
+warehouse: gs://bucket/prod
+` + okTail,
+			want: []string{`lake.yaml:1: warehouse: "gs://bucket/prod": unsupported scheme; expected a local folder or s3://bucket/prefix`},
 		},
 		{
 			name: "duplicate cluster names",
@@ -423,7 +490,7 @@ clusters:
 			want: []string{`lake.yaml:4: clusters[1].name: duplicate cluster "local" (first defined at line 3)`},
 		},
 		{
-			name: "trino is parsed but not supported yet",
+			name: "trino and presto need a url",
 			yaml: `
 warehouse: ./wh
 clusters:
@@ -431,10 +498,27 @@ clusters:
     engine: trino
   - name: legacy
     engine: presto
+    url: ftp://legacy:8080
 ` + okTail,
 			want: []string{
-				`lake.yaml:4: clusters[0].engine: engine trino is not supported yet; expected duckdb`,
-				`lake.yaml:6: clusters[1].engine: engine presto is not supported yet; expected duckdb`,
+				`lake.yaml:3: clusters[0].url: required for a trino cluster; expected http(s)://host:port of the coordinator`,
+				`lake.yaml:7: clusters[1].url: "ftp://legacy:8080" is not an http(s)://host:port URL without credentials; put them in user: and password: or token:`,
+			},
+		},
+		{
+			name: "cluster credentials: never in the url, a password only over https, not both",
+			yaml: `
+warehouse: ./wh
+clusters:
+  - {name: a, engine: trino, url: "http://ana:s3cret@trino:8080"}
+  - {name: b, engine: trino, url: "http://trino:8080", password: s3cret}
+  - {name: c, engine: presto, url: "https://presto:8443", password: s3cret, token: t0ken, catalog: Hive}
+` + okTail,
+			want: []string{
+				`lake.yaml:3: clusters[0].url: "http://ana:xxxxx@trino:8080" is not an http(s)://host:port URL without credentials; put them in user: and password: or token:`,
+				`lake.yaml:4: clusters[1].password: sent only over https; use an https url, or a token`,
+				`lake.yaml:5: clusters[2].token: both password and token are set; expected one of them`,
+				`lake.yaml:5: clusters[2].catalog: "Hive" is not a valid catalog name; expected lower-case letters, digits and _, not starting with a digit`,
 			},
 		},
 		{
@@ -445,7 +529,7 @@ clusters:
   - name: adhoc
     engine: spark
 ` + okTail,
-			want: []string{`lake.yaml:4: clusters[0].engine: unknown engine "spark"; expected duckdb (trino and presto are not supported yet)`},
+			want: []string{`lake.yaml:4: clusters[0].engine: unknown engine "spark"; expected one of duckdb, trino, presto`},
 		},
 		{
 			name: "duckdb cluster without a path",
@@ -661,7 +745,7 @@ func TestParseConfigReportsEveryErrorSortedByLine(t *testing.T) {
 		`testdata/many_errors.yaml:18: tables[1].source: unknown source "shopp"; defined sources: prod, shop`,
 		`testdata/many_errors.yaml:19: tables[2].name: duplicate table dwh.orders (first defined at line 15)`,
 		`testdata/many_errors.yaml:22: tables[2].query: both table and query are set; expected exactly one of them`,
-		`testdata/many_errors.yaml:25: clusters[0].engine: engine trino is not supported yet; expected duckdb`,
+		`testdata/many_errors.yaml:24: clusters[0].url: required for a trino cluster; expected http(s)://host:port of the coordinator`,
 	}
 	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
 		t.Errorf("error:\n%s\nwant:\n%s", err, strings.Join(want, "\n"))
@@ -690,6 +774,7 @@ func TestLoadConfigFullFile(t *testing.T) {
 		Path:          "testdata/full.yaml",
 		Warehouse:     dir + "/warehouse",
 		Timezone:      "Europe/Paris",
+		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "raw",
 		Parquet:       ParquetConfig{Compression: "snappy", RowGroupSize: 67108864, FileSize: 1073741824},
 		Sources: map[string]SourceConfig{
@@ -743,6 +828,7 @@ parquet:
 		Path:          "/srv/lake/lake.yaml",
 		Warehouse:     "/data/warehouse",
 		Timezone:      "UTC",
+		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
 		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "file:/srv/lake/shop.db?mode=ro"}},
@@ -1097,6 +1183,7 @@ func TestExampleConfigParses(t *testing.T) {
 		Path:          "/home/ana/lake/lake.yaml",
 		Warehouse:     "/home/ana/lake/warehouse",
 		Timezone:      "UTC",
+		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
 		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db"}},

@@ -3,21 +3,21 @@ package lake
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lake-engine/lake/loaders/mysql"
 )
 
 // The values Validate accepts, in the order error messages list them.
 var (
-	drivers      = []string{"sqlite", "postgres"}
+	drivers      = []string{"sqlite", "postgres", "mysql"}
 	engines      = []string{"duckdb", "trino", "presto"}
 	compressions = []string{"zstd", "snappy", "gzip", "none"}
 )
-
-// plannedEngines are parsed but rejected until their sql dialect exists.
-var plannedEngines = []string{"trino", "presto"}
 
 // homeProblem is the message for a path starting with ~.
 func homeProblem(p string) string {
@@ -41,14 +41,7 @@ func (c *Config) Validate() error {
 func (c *Config) validate() ConfigErrors {
 	v := &validator{c: c}
 
-	switch {
-	case c.Warehouse == "":
-		v.add("warehouse", "required; expected the folder partitions are written to, e.g. ./warehouse")
-	case hasScheme(c.Warehouse):
-		v.add("warehouse", "%q: object store warehouses are not supported yet; expected a local folder", RedactDSN(c.Warehouse))
-	case homeRelative(c.Warehouse):
-		v.add("warehouse", "%s", homeProblem(c.Warehouse))
-	}
+	v.validateWarehouse()
 
 	if loc, err := time.LoadLocation(c.Timezone); err != nil {
 		v.add("timezone", "unknown time zone %q; expected an IANA name such as UTC or Europe/Paris", c.Timezone)
@@ -60,6 +53,7 @@ func (c *Config) validate() ConfigErrors {
 		v.add("default_schema", "%q is not a valid schema name; %s", c.DefaultSchema, identExpected)
 	}
 
+	v.validateMaxDSAge()
 	v.validateParquet()
 	v.validateSources()
 	v.validateTables()
@@ -115,6 +109,8 @@ func (v *validator) validateSources() {
 			v.add(key+".dsn", "required; %s", postgresDSNExpected)
 		case s.DSN == "" && s.Driver == "sqlite":
 			v.add(key+".dsn", "required; expected the path of the SQLite database file")
+		case s.DSN == "" && s.Driver == "mysql":
+			v.add(key+".dsn", "required; %s", mysql.DSNExpected)
 		case s.DSN == "":
 			v.add(key+".dsn", "required; expected how to connect to the database")
 		case s.Driver == "sqlite" && hasScheme(s.DSN):
@@ -124,6 +120,10 @@ func (v *validator) validateSources() {
 		case s.Driver == "postgres":
 			if msg := checkPostgresDSN(s.DSN); msg != "" {
 				v.add(key+".dsn", "%s", msg)
+			}
+		case s.Driver == "mysql":
+			if err := mysql.CheckDSN(s.DSN); err != nil {
+				v.add(key+".dsn", "%s", err)
 			}
 		}
 	}
@@ -174,6 +174,8 @@ func (v *validator) validateTables() {
 		} else if t.Table == "" && strings.TrimSpace(t.Query) == "" && c.present(key+".query") {
 			v.add(key+".query", "empty; expected a SELECT statement")
 		}
+
+		v.validateIncremental(i, t)
 
 		switch {
 		case c.failed["sources"]:
@@ -235,15 +237,45 @@ func (v *validator) validateClusters() {
 		}
 		switch {
 		case cl.Engine == "":
-			v.add(key+".engine", "required; expected duckdb")
-		case slices.Contains(plannedEngines, cl.Engine):
-			v.add(key+".engine", "engine %s is not supported yet; expected duckdb", cl.Engine)
+			v.add(key+".engine", "required; expected one of %s", strings.Join(engines, ", "))
 		case !slices.Contains(engines, cl.Engine):
-			v.add(key+".engine", "unknown engine %q; expected duckdb (trino and presto are not supported yet)", cl.Engine)
+			v.add(key+".engine", "unknown engine %q; expected one of %s", cl.Engine, strings.Join(engines, ", "))
+		case cl.Engine == "trino" || cl.Engine == "presto":
+			v.validateRemoteCluster(key, cl)
 		case cl.Engine == "duckdb" && cl.Path == "":
 			v.add(key+".path", "required for a duckdb cluster; expected the DuckDB catalog file, e.g. ./lake.duckdb")
 		case cl.Engine == "duckdb" && homeRelative(cl.Path):
 			v.add(key+".path", "%s", homeProblem(cl.Path))
 		}
 	}
+}
+
+// validateRemoteCluster checks a trino or presto cluster.
+func (v *validator) validateRemoteCluster(key string, cl ClusterConfig) {
+	u, err := url.Parse(cl.URL)
+	switch {
+	case cl.URL == "":
+		v.add(key+".url", "required for a %s cluster; expected http(s)://host:port of the coordinator", cl.Engine)
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil:
+		v.add(key+".url", "%q is not an http(s)://host:port URL without credentials; put them in user: and password: or token:", redactURL(cl.URL))
+	case cl.Password != "" && u.Scheme != "https":
+		v.add(key+".password", "sent only over https; use an https url, or a token")
+	}
+	if cl.Password != "" && cl.Token != "" {
+		v.add(key+".token", "both password and token are set; expected one of them")
+	}
+	if cl.Path != "" {
+		v.add(key+".path", "only for a duckdb cluster; a %s cluster reads the warehouse itself", cl.Engine)
+	}
+	if !identRE.MatchString(cl.Catalog) {
+		v.add(key+".catalog", "%q is not a valid catalog name; %s", cl.Catalog, identExpected)
+	}
+}
+
+// redactURL hides a password in a URL the user wrote.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable)"
 }

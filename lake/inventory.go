@@ -65,7 +65,7 @@ func ReadInventory(ctx context.Context, store warehouse.Store) (*Inventory, erro
 		t := &inv.Tables[n-1]
 		m := p.Manifest
 		t.Partitions = append(t.Partitions, PartitionState{
-			DS: p.Key.DS, Mode: m.Mode, Rows: m.Rows.Written, Bytes: m.Bytes(), Files: len(m.Files),
+			DS: p.Key.DS, Mode: m.Mode, Rows: m.TotalRows(), Bytes: m.Bytes(), Files: len(m.Files),
 			RunID: m.RunID, CommittedAt: m.CommittedAt,
 		})
 		t.Latest = p.Key.DS

@@ -34,6 +34,9 @@ type RunOptions struct {
 	DS string
 	// Tables limits the run to these table names; empty means all.
 	Tables []string
+	// Full forces a tail import (every row read from the source) for the
+	// incremental tables of the run, whatever the day.
+	Full bool
 }
 
 // NewJob opens the warehouse of cfg.
@@ -47,6 +50,9 @@ func NewJob(cfg *Config, log *slog.Logger) (*Job, error) {
 
 // OpenWarehouse opens the store cfg.Warehouse names.
 func OpenWarehouse(cfg *Config) (warehouse.Store, error) {
+	if cfg.IsS3() {
+		return openS3(cfg)
+	}
 	return warehouse.NewLocal(cfg.Warehouse)
 }
 
@@ -92,13 +98,13 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	log.Info("run started", "tables", len(tables), "warehouse", j.Store.String())
 
 	for _, group := range bySource(tables) {
-		rep.Tables = append(rep.Tables, j.runSource(ctx, log, rep.RunID, ds, group)...)
+		rep.Tables = append(rep.Tables, j.runSource(ctx, log, rep.RunID, ds, opts.Full, group)...)
 	}
 	sortResults(rep.Tables)
 
 	// Clusters are synced even when every table failed or was skipped: a
 	// cluster that missed an earlier night is caught up by this one.
-	rep.Clusters = j.syncClusters(ctx, log)
+	rep.Clusters = j.syncClusters(ctx, log, "")
 	rep.Finished = j.now().UTC()
 	if err := rep.save(context.WithoutCancel(ctx), j.Store); err != nil {
 		log.Error("could not save the run report", "err", err)
@@ -107,8 +113,12 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	return rep, nil
 }
 
-// checkDS refuses a ds in the future: a snapshot taken now cannot be the
-// data of a night that has not happened.
+// CheckDS says whether a run now may snapshot ds: not a ds in the future
+// (a snapshot taken now cannot be the data of a night that has not
+// happened), nor one more than max_ds_age days in the past (it cannot stand
+// for a night long gone either).
+func (j *Job) CheckDS(ds string) error { return j.checkDS(ds, j.now()) }
+
 func (j *Job) checkDS(ds string, now time.Time) error {
 	d, err := ParseDS(ds)
 	if err != nil {
@@ -117,6 +127,12 @@ func (j *Job) checkDS(ds string, now time.Time) error {
 	today := j.Config.Today(now)
 	if d.Format(partitions.DateLayout) > today {
 		return fmt.Errorf("ds %s is in the future (today is %s in %s); a snapshot taken now can only be today's or an earlier night's", ds, today, j.Config.Location)
+	}
+	t, _ := ParseDS(today)
+	if age := int(t.Sub(d).Hours() / 24); age > int(j.Config.MaxDSAge) {
+		return fmt.Errorf("ds %s is %d days before today (%s in %s): a snapshot taken now cannot stand for a night that long gone; "+
+			"lake run accepts a ds at most max_ds_age (%s) in the past; raise max_ds_age in the config to re-run that night anyway",
+			ds, age, today, j.Config.Location, j.Config.MaxDSAge)
 	}
 	return nil
 }
@@ -142,7 +158,7 @@ func bySource(tables []TableConfig) []sourceGroup {
 }
 
 // runSource imports the tables of one source in one consistent snapshot.
-func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string, g sourceGroup) []TableResult {
+func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string, full bool, g sourceGroup) []TableResult {
 	var results []TableResult
 	var todo []TableConfig
 	for _, t := range g.tables {
@@ -152,8 +168,8 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 		switch {
 		case err == nil:
 			log.Info("already committed, nothing to do", "table", t.Schema+"."+t.Name, "by_run", m.RunID)
-			results = append(results, TableResult{Table: t.Schema + "." + t.Name, DS: ds, Status: StatusSkipped,
-				Rows: m.Rows.Written, Bytes: m.Bytes(), Files: len(m.Files),
+			results = append(results, TableResult{Table: t.Schema + "." + t.Name, DS: ds, Status: StatusSkipped, Mode: m.Mode,
+				Rows: m.TotalRows(), Bytes: m.Bytes(), Files: len(m.Files),
 				Message: "already committed by run " + m.RunID})
 		case errors.Is(err, partitions.ErrNotCommitted):
 			todo = append(todo, t)
@@ -184,7 +200,7 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 	defer snap.Close()
 	snapshotAt := j.now().UTC()
 	for _, t := range todo {
-		results = append(results, j.importTable(ctx, log, snap, sc, t, runID, ds, snapshotAt))
+		results = append(results, j.importTable(ctx, log, snap, sc, t, runID, ds, snapshotAt, full))
 	}
 	return results
 }
@@ -207,12 +223,12 @@ func failed(t TableConfig, ds string, secs float64, err error) TableResult {
 // importTable writes one partition: read the table in
 // the snapshot into Parquet files of a new attempt, verify them, commit.
 func (j *Job) importTable(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
-	runID, ds string, snapshotAt time.Time) TableResult {
+	runID, ds string, snapshotAt time.Time, full bool) TableResult {
 	start := j.now()
 	name := t.Schema + "." + t.Name
 	log = log.With("table", name)
 	key := partitions.Key{Schema: t.Schema, Table: t.Name, DS: ds}
-	m, err := j.writePartition(ctx, log, snap, sc, t, key, runID, snapshotAt)
+	m, err := j.writePartition(ctx, log, snap, sc, t, key, runID, snapshotAt, full)
 	secs := j.now().Sub(start).Seconds()
 	switch {
 	case errors.Is(err, partitions.ErrCommittedByOther):
@@ -222,86 +238,10 @@ func (j *Job) importTable(ctx context.Context, log *slog.Logger, snap loaders.Sn
 		log.Error("table failed; its latest partition stays as it was", "err", err)
 		return failed(t, ds, secs, err)
 	}
-	log.Info("committed", "rows", m.Rows.Written, "bytes", m.Bytes(), "files", len(m.Files), "seconds", secs)
-	return TableResult{Table: name, DS: ds, Status: StatusCommitted, Rows: m.Rows.Written, Bytes: m.Bytes(), Files: len(m.Files), Seconds: secs}
-}
-
-func (j *Job) writePartition(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
-	key partitions.Key, runID string, snapshotAt time.Time) (*partitions.Manifest, error) {
-	started := j.now().UTC()
-	q := loaders.Query{Name: key.Schema + "." + key.Table, Table: t.Table, SQL: t.Query}
-	count, err := snap.Count(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("count rows of %s: %w", q.Describe(), err)
-	}
-	attempt, err := partitions.Begin(ctx, j.Store, key, runID)
-	if err != nil {
-		return nil, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			if err := attempt.Abort(context.WithoutCancel(ctx)); err != nil {
-				log.Warn("could not remove this run's attempt; a later run will sweep it", "err", err)
-			}
-		}
-	}()
-	w := parquetfile.NewWriter(j.parquetOptions(), func(seq int) (string, parquetfile.Destination, error) {
-		return attempt.Create(ctx, seq)
-	})
-	defer w.Abort()
-	sink := &schemaSink{RecordSink: w}
-	if err := snap.Read(ctx, q, loaders.ReadOptions{}, sink); err != nil {
-		return nil, fmt.Errorf("read %s: %w", q.Describe(), err)
-	}
-	files, err := w.Close()
-	if err != nil {
-		return nil, fmt.Errorf("write parquet: %w", err)
-	}
-	m := &partitions.Manifest{
-		Schema: key.Schema, Table: key.Table, DS: key.DS, Mode: "full",
-		RunID: runID, ToolVersion: Version(),
-		Source:     partitions.Source{Name: sc.Name, Driver: sc.Driver, Query: q.Describe()},
-		SnapshotAt: snapshotAt, StartedAt: started,
-	}
-	m.Rows.Source = count
-	for _, f := range files {
-		if err := j.verify(ctx, attempt, f, sink.schema); err != nil {
-			return nil, err
-		}
-		m.Files = append(m.Files, partitions.File{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256})
-		m.Rows.Written += f.Rows
-	}
-	for _, c := range sink.cols {
-		m.Columns = append(m.Columns, partitions.Column{Name: c.Name, Type: c.Arrow.String(), SourceType: c.SourceType})
-	}
-	if err := m.SetSchema(sink.schema); err != nil {
-		return nil, err
-	}
-	m.FinishedAt = j.now().UTC()
-	if err := attempt.Commit(ctx, m); err != nil {
-		return nil, err
-	}
-	committed = true
-	return m, nil
-}
-
-// verify reads a written file back with an independent Parquet reader and
-// checks its row count and columns, before anything is committed.
-func (j *Job) verify(ctx context.Context, a *partitions.Attempt, f parquetfile.File, schema *arrow.Schema) error {
-	obj, err := a.Open(ctx, f.Name)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", f.Name, err)
-	}
-	defer obj.Close()
-	rows, err := parquetfile.Verify(obj, obj.Size(), schema)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", f.Name, err)
-	}
-	if rows != f.Rows {
-		return fmt.Errorf("verify %s: file holds %d rows, writer counted %d", f.Name, rows, f.Rows)
-	}
-	return nil
+	log.Info("committed", "mode", m.Mode, "rows", m.TotalRows(), "rows_read", m.Rows.Written, "rows_carried", m.Rows.Carried,
+		"bytes", m.Bytes(), "files", len(m.Files), "seconds", secs)
+	return TableResult{Table: name, DS: ds, Status: StatusCommitted, Mode: m.Mode, Rows: m.TotalRows(), RowsRead: m.Rows.Written,
+		Bytes: m.Bytes(), Files: len(m.Files), Seconds: secs}
 }
 
 func (j *Job) parquetOptions() parquetfile.Options {
@@ -323,11 +263,13 @@ func (s *schemaSink) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 
 // Sync brings every configured cluster up to date from the warehouse alone.
 func (j *Job) Sync(ctx context.Context) []ClusterResult {
-	return j.syncClusters(ctx, j.Log)
+	return j.syncClusters(ctx, j.Log, "")
 }
 
-func (j *Job) syncClusters(ctx context.Context, log *slog.Logger) []ClusterResult {
-	clusters := j.clusters()
+// syncClusters syncs the cluster called only, or every one when only is "".
+func (j *Job) syncClusters(ctx context.Context, log *slog.Logger, only string) []ClusterResult {
+	clusters := j.clusters(only)
+	defer closeClusters(clusters)
 	parts, err := partitions.List(ctx, j.Store, "")
 	if err != nil {
 		var out []ClusterResult

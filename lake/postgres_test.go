@@ -50,6 +50,7 @@ func TestPostgresNightRoundTripsThroughDuckDB(t *testing.T) {
 	os.Setenv("LAKE_TEST_PG_DSN", dsn)
 	cfg := writeConfig(t, dir, `
 warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
 sources:
   pg: {driver: postgres, dsn: "${LAKE_TEST_PG_DSN}"}
 tables:
@@ -117,6 +118,7 @@ func TestPostgresUnsupportedTypeFailsOnlyItsTable(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, fmt.Sprintf(`
 warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
 sources:
   pg: {driver: postgres, dsn: %q}
 tables:

@@ -20,13 +20,18 @@ const (
 
 // TableResult is what happened to one table in a run.
 type TableResult struct {
-	Table   string  `json:"table"` // schema.table
-	DS      string  `json:"ds"`
-	Status  string  `json:"status"`
-	Rows    int64   `json:"rows"`
-	Bytes   int64   `json:"bytes"`
-	Files   int     `json:"files"`
-	Seconds float64 `json:"seconds"`
+	Table  string `json:"table"` // schema.table
+	DS     string `json:"ds"`
+	Status string `json:"status"`
+	// Mode is the partition's mode: full, tail or recent.
+	Mode string `json:"mode,omitempty"`
+	// Rows is the partition's rows; RowsRead those read from the source
+	// tonight (fewer in recent mode, whose tail files are carried).
+	Rows     int64   `json:"rows"`
+	RowsRead int64   `json:"rows_read"`
+	Bytes    int64   `json:"bytes"`
+	Files    int     `json:"files"`
+	Seconds  float64 `json:"seconds"`
 	// Message says why a table was skipped or failed.
 	Message string `json:"message,omitempty"`
 }

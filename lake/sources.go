@@ -3,11 +3,18 @@ package lake
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/url"
+	"strings"
 
 	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/mysql"
 	"github.com/lake-engine/lake/loaders/postgres"
 	"github.com/lake-engine/lake/loaders/sqlite"
+	"github.com/lake-engine/lake/sql"
 	"github.com/lake-engine/lake/sql/duckdb"
+	"github.com/lake-engine/lake/sql/presto"
+	"github.com/lake-engine/lake/sql/trino"
 	"github.com/lake-engine/lake/views"
 )
 
@@ -27,19 +34,86 @@ func OpenSource(ctx context.Context, sc SourceConfig) (loaders.Source, error) {
 			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 		}
 		return s, nil
+	case "mysql":
+		s, err := mysql.Open(ctx, sc.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("source %s: unknown driver %q", sc.Name, sc.Driver)
 }
 
 // clusters builds the configured clusters. This is the one registry of
-// engines.
-func (j *Job) clusters() []views.Cluster {
+// engines. A cluster whose client cannot be made is still returned, as one
+// whose sync fails with that error, so that it is named in the report.
+// Only the cluster called only is built, unless only is "".
+func (j *Job) clusters(only string) []views.Cluster {
 	var out []views.Cluster
 	for _, c := range j.Config.Clusters {
+		if only != "" && c.Name != only {
+			continue
+		}
 		switch c.Engine {
 		case "duckdb":
-			out = append(out, duckdb.NewCatalog(c.Name, c.Path))
+			out = append(out, duckdb.NewCatalog(c.Name, c.Path).WithS3(DuckDBS3(j.Store)))
+		case "trino":
+			client, err := trino.Open(trino.Config{URL: c.URL, User: c.User, Password: c.Password, Token: c.Token,
+				Catalog: c.Catalog, Session: c.Session})
+			if err != nil {
+				out = append(out, brokenCluster{name: c.Name, err: err})
+				continue
+			}
+			out = append(out, closingRemote{views.NewRemote(c.Name, sql.Trino(c.Catalog), client, j.clusterLocation), client})
+		case "presto":
+			client, err := presto.Open(presto.Config{URL: c.URL, User: c.User, Password: c.Password, Token: c.Token,
+				Catalog: c.Catalog, Session: c.Session})
+			if err != nil {
+				out = append(out, brokenCluster{name: c.Name, err: err})
+				continue
+			}
+			out = append(out, views.NewRemote(c.Name, sql.Presto(c.Catalog), client, j.clusterLocation))
 		}
 	}
 	return out
 }
+
+// clusterLocation is where Trino and Presto read a warehouse key: the
+// s3:// URL, or a file:// URL for a local warehouse.
+func (j *Job) clusterLocation(key string) string {
+	loc := j.Store.Location(key)
+	if strings.HasPrefix(loc, "/") {
+		loc = (&url.URL{Scheme: "file", Path: loc}).String()
+		if strings.HasSuffix(key, "/") && !strings.HasSuffix(loc, "/") {
+			loc += "/"
+		}
+	}
+	return loc
+}
+
+// closeClusters closes the clients of clusters that hold some.
+func closeClusters(clusters []views.Cluster) {
+	for _, c := range clusters {
+		if c, ok := c.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// closingRemote is a Trino cluster whose client is closed after the sync.
+type closingRemote struct {
+	*views.Remote
+	client io.Closer
+}
+
+func (c closingRemote) Close() error { return c.client.Close() }
+
+// brokenCluster is a configured cluster lake cannot talk to at all.
+type brokenCluster struct {
+	name string
+	err  error
+}
+
+func (b brokenCluster) Name() string { return b.name }
+
+func (b brokenCluster) Sync(context.Context, []*views.Table) error { return b.err }

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -20,14 +21,56 @@ type Query struct {
 	Table string
 	// SQL is a full SELECT statement run as is.
 	SQL string
+	// Slice, if set, limits the query to the rows on one side of a
+	// boundary; Count and Read apply the same bounds.
+	Slice *Slice
 }
 
 // Describe returns what the query reads, for manifests and messages.
 func (q Query) Describe() string {
+	base := q.Table
 	if q.SQL != "" {
-		return q.SQL
+		base = q.SQL
 	}
-	return q.Table
+	if q.Slice != nil {
+		return base + " WHERE " + q.Slice.String()
+	}
+	return base
+}
+
+// Side is a side of a Slice's boundary.
+type Side int
+
+const (
+	// Recent is the rows with column >= Bound.
+	Recent Side = iota + 1
+	// Tail is every other row: column < Bound, column NULL, or (SQLite) a
+	// value that is not a date or time. Recent and Tail never overlap and
+	// together are the whole query.
+	Tail
+)
+
+// Slice bounds a query by a date or timestamp column. Loaders wrap the
+// query (SELECT * FROM (query) WHERE ...) and pass the bound as a
+// parameter, so any table or SELECT can be sliced.
+type Slice struct {
+	// Column is the date or timestamp column, as the query names it.
+	Column string
+	// Bound is the boundary, a midnight in some zone: a date column is
+	// compared with Bound's calendar date, a timestamp without time zone
+	// with its wall clock (Bound's date at 00:00:00), a timestamp with time
+	// zone with the instant.
+	Bound time.Time
+	Side  Side
+}
+
+// String shows the slice's condition, for manifests and messages.
+func (s Slice) String() string {
+	b := s.Bound.Format(time.RFC3339)
+	if s.Side == Recent {
+		return fmt.Sprintf("%s >= %s", s.Column, b)
+	}
+	return fmt.Sprintf("(%s < %s OR %s IS NULL)", s.Column, b, s.Column)
 }
 
 // Column is one result column.
@@ -90,9 +133,16 @@ type Snapshot interface {
 // UnsupportedTypeError says that a column has a type lake cannot store.
 type UnsupportedTypeError struct {
 	Table, Column, Type string
+	// Cast is how the source's SQL casts the column to text, for the
+	// message ("col::text", "CAST(col AS CHAR)"); empty for no example.
+	Cast string
 }
 
 func (e *UnsupportedTypeError) Error() string {
-	return fmt.Sprintf("%s.%s: unsupported source type %s; cast it in a query (for example %q) or leave the column out",
-		e.Table, e.Column, e.Type, e.Column+"::text")
+	if e.Cast == "" {
+		return fmt.Sprintf("%s.%s: unsupported source type %s; cast it in a query or leave the column out",
+			e.Table, e.Column, e.Type)
+	}
+	return fmt.Sprintf("%s.%s: unsupported source type %s; cast it in a query (for example %s) or leave the column out",
+		e.Table, e.Column, e.Type, e.Cast)
 }

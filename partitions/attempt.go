@@ -82,8 +82,21 @@ func (a *Attempt) Open(ctx context.Context, name string) (warehouse.Object, erro
 	return a.store.Open(ctx, a.prefix+name)
 }
 
+// Carry puts data file name of the committed partition from into the
+// attempt under the same name, by Store.Copy: no bytes pass through lake
+// where the store allows it (S3 CopyObject, a hard link locally). It is how
+// a recent partition gets its tail files.
+func (a *Attempt) Carry(ctx context.Context, from Key, name string) error {
+	if err := a.store.Copy(ctx, from.Prefix()+name, a.prefix+name); err != nil {
+		return fmt.Errorf("carry %s from %s: %w", name, from, err)
+	}
+	return nil
+}
+
 // Commit checks that the attempt holds exactly m's files with m's sizes,
-// writes the manifest last, and publishes the attempt as the partition.
+// writes the manifest last, and publishes the attempt as the partition: by
+// one rename on a folder (warehouse.Publisher), by claim, copy and a
+// create-only manifest on S3 (warehouse.Swapper; see doc.go).
 // If another run committed the partition first, the attempt is removed and
 // the error satisfies errors.Is(err, ErrCommittedByOther).
 func (a *Attempt) Commit(ctx context.Context, m *Manifest) error {
@@ -98,10 +111,18 @@ func (a *Attempt) Commit(ctx context.Context, m *Manifest) error {
 	}
 	m.Format = ManifestFormat
 	m.CommittedAt = time.Now().UTC()
+	publisher, ok := a.store.(warehouse.Publisher)
+	if !ok {
+		sw, ok := a.store.(warehouse.Swapper)
+		if !ok {
+			return fmt.Errorf("commit %s: warehouse %s can neither publish a folder nor overwrite conditionally", a.key, a.store)
+		}
+		return a.commitByClaim(ctx, sw, m)
+	}
 	if err := putJSON(ctx, a.store, a.prefix+ManifestName, m); err != nil {
 		return fmt.Errorf("commit %s: write manifest: %w", a.key, err)
 	}
-	err := a.store.Publish(ctx, a.prefix, a.key.Prefix())
+	err := publisher.Publish(ctx, a.prefix, a.key.Prefix())
 	if errors.Is(err, warehouse.ErrExists) {
 		a.Abort(context.WithoutCancel(ctx))
 		return fmt.Errorf("commit %s: %w", a.key, ErrCommittedByOther)

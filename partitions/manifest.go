@@ -29,13 +29,15 @@ type Manifest struct {
 	Schema      string `json:"schema"`
 	Table       string `json:"table"`
 	DS          string `json:"ds"`
-	Mode        string `json:"mode"` // "full"
+	Mode        string `json:"mode"` // ModeFull, ModeTail or ModeRecent
 	RunID       string `json:"run_id"`
 	ToolVersion string `json:"tool_version"`
 
 	Source Source `json:"source"`
-	Rows   Rows   `json:"rows"`
-	Files  []File `json:"files"`
+	// Incremental is set for the tail and recent modes only.
+	Incremental *Incremental `json:"incremental,omitempty"`
+	Rows        Rows         `json:"rows"`
+	Files       []File       `json:"files"`
 	// Columns describe the data files' columns in order.
 	Columns []Column `json:"columns"`
 	// ArrowSchema is the Arrow IPC encoding of the files' schema, base64:
@@ -58,11 +60,54 @@ type Source struct {
 	Query string `json:"query"`
 }
 
-// Rows holds the honest numbers: what the source had in the snapshot and
-// what was written. A manifest is only committed when they are equal.
+// Rows holds the honest numbers: what the source had in the snapshot (for
+// what this run read) and what was written. A manifest is only committed
+// when they are equal. Carried rows were not read tonight: they are in tail
+// files carried from an earlier partition.
 type Rows struct {
 	Source  int64 `json:"source"`
 	Written int64 `json:"written"`
+	// Carried is the rows of the tail files carried from Incremental.TailDS.
+	Carried int64 `json:"carried,omitempty"`
+	// Tail is the rows of the partition's tail files, written or carried.
+	Tail int64 `json:"tail,omitempty"`
+}
+
+// Modes of a partition: how its files were made.
+const (
+	// ModeFull: every row read from the source.
+	ModeFull = "full"
+	// ModeTail: every row read from the source, split at the boundary into
+	// tail and recent files.
+	ModeTail = "tail"
+	// ModeRecent: recent rows read from the source; tail files carried
+	// (copied without reading) from the tail partition.
+	ModeRecent = "recent"
+)
+
+// Roles of the files of an incremental partition.
+const (
+	// RoleTail files hold the rows with column < bound or NULL.
+	RoleTail = "tail"
+	// RoleRecent files hold the rows with column >= bound.
+	RoleRecent = "recent"
+)
+
+// Incremental says how a tail or recent partition was split.
+type Incremental struct {
+	// Column is the date or timestamp column the split is on.
+	Column string `json:"column"`
+	// Bound is B, YYYY-MM-DD: recent rows have column >= B, tail rows
+	// column < B or NULL.
+	Bound string `json:"bound"`
+	// BoundAt is the instant B starts (midnight in the config's time zone),
+	// which timestamp-with-time-zone columns are compared with.
+	BoundAt time.Time `json:"bound_at"`
+	// TailDS is the partition whose tail import made the tail files: this
+	// partition's own ds in tail mode, the reused one in recent mode.
+	TailDS string `json:"tail_ds"`
+	// Reason says why a tail import ran ("tail day", "--full", ...).
+	Reason string `json:"reason,omitempty"`
 }
 
 // File is one data file of a partition.
@@ -71,6 +116,8 @@ type File struct {
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
+	// Role is RoleTail or RoleRecent in incremental partitions, else empty.
+	Role string `json:"role,omitempty"`
 }
 
 // Column is one column of a partition's files.
@@ -87,6 +134,20 @@ func (m *Manifest) Bytes() int64 {
 		n += f.Bytes
 	}
 	return n
+}
+
+// TotalRows is the rows of the partition: written tonight plus carried.
+func (m *Manifest) TotalRows() int64 { return m.Rows.Written + m.Rows.Carried }
+
+// TailFiles returns the partition's tail files.
+func (m *Manifest) TailFiles() []File {
+	var out []File
+	for _, f := range m.Files {
+		if f.Role == RoleTail {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Key returns the partition the manifest commits.

@@ -23,9 +23,10 @@ const StaleAfter = 24 * time.Hour
 const orphanAfter = time.Hour
 
 // Sweep removes the attempts of one table whose owner is gone: a process on
-// this host that no longer runs, or any attempt older than StaleAfter. It
-// returns the attempts it removed. Committed partitions are never touched:
-// they live outside the attempts folder.
+// this host that no longer runs, or any attempt older than StaleAfter; and,
+// on a store without rename, the files dead committers left in partition
+// folders, and their claims. It returns what it removed. Files a committed
+// partition's manifest lists are never touched.
 func Sweep(ctx context.Context, store warehouse.Store, schema, table string, now time.Time) ([]string, error) {
 	prefix := Key{Schema: schema, Table: table}.TablePrefix() + attemptsDir + "/"
 	entries, err := store.List(ctx, prefix)
@@ -74,7 +75,10 @@ func Sweep(ctx context.Context, store warehouse.Store, schema, table string, now
 			removed = append(removed, name)
 		}
 	}
-	return removed, nil
+	// On a store without rename, a committer that died holding a claim
+	// may have left files in a partition folder.
+	strays, err := sweepClaims(ctx, store, schema, table, "sweep-"+now.UTC().Format("20060102T150405Z"))
+	return append(removed, strays...), err
 }
 
 func readOwner(ctx context.Context, store warehouse.Store, key string) (*Owner, error) {

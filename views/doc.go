@@ -8,7 +8,9 @@
 //     committed partitions, their files, the union of their columns, and
 //     Latest, the newest committed ds (the target of <table>_latest).
 //   - Cluster: one query engine that should show the tables (a DuckDB
-//     catalog file now; Trino and Presto later).
+//     catalog file, or a Remote).
+//   - Remote: a Trino or Presto cluster, synced by diff: what it has is
+//     read back and only the missing Steps are run.
 //
 // The state is computed from the warehouse alone, so a cluster that was
 // down, deleted or brand new is brought up to date by the next sync. A

@@ -86,6 +86,7 @@ func makeShop(t *testing.T, dir string, n int, extraTables ...string) {
 		}
 	}
 	cfg := `warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
 sources:
   shop: {driver: sqlite, dsn: ./shop.db}
 tables:

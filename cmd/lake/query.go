@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lake-engine/lake/lake"
 	"github.com/lake-engine/lake/sql/duckdb"
 )
 
@@ -34,7 +35,17 @@ Reproduce a past number with WHERE ds = 'YYYY-MM-DD' on the table view.`,
 			if err != nil {
 				return configError(err)
 			}
-			db, conn, err := duckdb.OpenReadOnly(cmd.Context(), c.Path)
+			var opts []duckdb.Option
+			if cfg.IsS3() {
+				// The views read s3:// files: DuckDB needs the warehouse's
+				// endpoint and credentials.
+				store, err := lake.OpenWarehouse(cfg)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, duckdb.WithS3(lake.DuckDBS3(store)))
+			}
+			db, conn, err := duckdb.OpenReadOnly(cmd.Context(), c.Path, opts...)
 			if err != nil {
 				return err
 			}

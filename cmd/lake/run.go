@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lake-engine/lake/lake"
@@ -8,7 +11,7 @@ import (
 
 func newRunCmd(g *globals) *cobra.Command {
 	var opts lake.RunOptions
-	var asJSON bool
+	var asJSON, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the nightly job: snapshot every table into partition ds, then update the clusters",
@@ -16,7 +19,11 @@ func newRunCmd(g *globals) *cobra.Command {
 write-once partition ds=YYYY-MM-DD, verify and commit each one, then bring
 every cluster's views up to date. A table already committed for that ds is
 skipped. A table that fails keeps its previous partition as latest; the
-others still commit. Exit code 1 names what failed; 2 means a bad config.`,
+others still commit. --full makes incremental tables re-import their tail
+tonight (combine with --tables to choose them). --dry-run prints the tables
+the run would import and the statements each cluster would get for what is
+committed now (tonight's partitions come on top), and runs nothing. Exit
+code 1 names what failed; 2 means a bad config.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			job, err := g.job()
@@ -24,12 +31,16 @@ others still commit. Exit code 1 names what failed; 2 means a bad config.`,
 				return err
 			}
 			if opts.DS != "" {
-				if _, err := lake.ParseDS(opts.DS); err != nil {
+				if err := job.CheckDS(opts.DS); err != nil {
 					return configError(err)
 				}
 			}
-			if _, err := job.Config.SelectTables(opts.Tables); err != nil {
+			tables, err := job.Config.SelectTables(opts.Tables)
+			if err != nil {
 				return configError(err)
+			}
+			if dryRun {
+				return printRunPlan(cmd, job, opts, tables)
 			}
 			rep, err := job.Run(cmd.Context(), opts)
 			if err != nil {
@@ -50,6 +61,26 @@ others still commit. Exit code 1 names what failed; 2 means a bad config.`,
 	}
 	cmd.Flags().StringVar(&opts.DS, "ds", "", "partition date YYYY-MM-DD (default: today in the config's timezone)")
 	cmd.Flags().StringSliceVar(&opts.Tables, "tables", nil, "only these tables (comma separated)")
+	cmd.Flags().BoolVar(&opts.Full, "full", false, "read incremental tables in full tonight (a tail import), whatever the day")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run report as JSON")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the tables to import and each cluster's statements as of now; run nothing")
 	return cmd
+}
+
+// printRunPlan is run --dry-run: which tables would be imported into which
+// ds, then each cluster's plan as of the warehouse now.
+func printRunPlan(cmd *cobra.Command, job *lake.Job, opts lake.RunOptions, tables []lake.TableConfig) error {
+	ds := opts.DS
+	if ds == "" {
+		ds = job.Config.Today(time.Now())
+	}
+	w := cmd.OutOrStdout()
+	for _, t := range tables {
+		fmt.Fprintf(w, "-- would import %s.%s ds=%s from source %s (unless already committed)\n", t.Schema, t.Name, ds, t.Source)
+	}
+	plans, err := job.Plan(cmd.Context(), "")
+	if err != nil {
+		return err
+	}
+	return printPlans(cmd, plans)
 }

@@ -32,6 +32,15 @@ func newShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(out, "ds         %s (%s)\n", m.DS, m.Mode)
 			fmt.Fprintf(out, "source     %s (%s): %s\n", m.Source.Name, m.Source.Driver, m.Source.Query)
 			fmt.Fprintf(out, "rows       %d written, %d in the source snapshot\n", m.Rows.Written, m.Rows.Source)
+			if inc := m.Incremental; inc != nil {
+				fmt.Fprintf(out, "split      %s < %s (or NULL): %d tail rows, from the tail import of ds=%s\n", inc.Column, inc.Bound, m.Rows.Tail, inc.TailDS)
+				if m.Rows.Carried > 0 || m.Mode == "recent" {
+					fmt.Fprintf(out, "carried    %d tail rows copied without reading; %d rows in all\n", m.Rows.Carried, m.TotalRows())
+				}
+				if inc.Reason != "" {
+					fmt.Fprintf(out, "why tail   %s\n", inc.Reason)
+				}
+			}
 			fmt.Fprintf(out, "bytes      %s in %d files\n", humanBytes(m.Bytes()), len(m.Files))
 			fmt.Fprintf(out, "run        %s (lake %s)\n", m.RunID, m.ToolVersion)
 			fmt.Fprintf(out, "snapshot   %s\n", m.SnapshotAt.Format("2006-01-02 15:04:05Z07:00"))
@@ -43,9 +52,13 @@ func newShowCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Type, c.SourceType)
 			}
 			fmt.Fprintln(tw)
-			fmt.Fprintln(tw, "FILE\tROWS\tBYTES\tSHA256")
+			fmt.Fprintln(tw, "FILE\tROLE\tROWS\tBYTES\tSHA256")
 			for _, f := range m.Files {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", f.Name, f.Rows, humanBytes(f.Bytes), f.SHA256)
+				role := f.Role
+				if role == "" {
+					role = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", f.Name, role, f.Rows, humanBytes(f.Bytes), f.SHA256)
 			}
 			return tw.Flush()
 		},

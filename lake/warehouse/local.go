@@ -21,7 +21,10 @@ type Local struct {
 	root string
 }
 
-var _ Store = (*Local)(nil)
+var (
+	_ Store     = (*Local)(nil)
+	_ Publisher = (*Local)(nil)
+)
 
 // NewLocal returns a store rooted at dir, creating dir if needed.
 func NewLocal(dir string) (*Local, error) {

@@ -10,8 +10,13 @@ import (
 // ErrNotExist is returned (wrapped) when a key or prefix does not exist.
 var ErrNotExist = errors.New("does not exist")
 
-// ErrExists is returned (wrapped) by Publish when the target prefix exists.
+// ErrExists is returned (wrapped) by PutIfAbsent when the key exists and by
+// Publish when the target prefix exists.
 var ErrExists = errors.New("already exists")
+
+// ErrChanged is returned (wrapped) by ReplaceIfMatch when the object is no
+// longer the version the caller read.
+var ErrChanged = errors.New("changed since it was read")
 
 // Entry is one object in a listing.
 type Entry struct {
@@ -37,7 +42,7 @@ type Object interface {
 	Size() int64
 }
 
-// Store is a warehouse: a local folder or (later) an S3 bucket and prefix.
+// Store is a warehouse: a local folder or an S3 bucket and prefix.
 type Store interface {
 	// String describes the store for logs; it never contains secrets.
 	String() string
@@ -58,15 +63,34 @@ type Store interface {
 	// hard link). dst is replaced if it exists.
 	Copy(ctx context.Context, src, dst string) error
 	// Delete removes every object under prefix (a key or a folder prefix
-	// ending in "/"). Missing objects are not an error.
+	// ending in "/"), and discards unfinished writes under it (S3:
+	// incomplete multipart uploads). Missing objects are not an error.
 	Delete(ctx context.Context, prefix string) error
+	// Location is what a query engine reads for key: an absolute file path
+	// for a folder, an s3:// URL for a bucket.
+	Location(key string) string
+}
+
+// Publisher is a store that can move a whole prefix in one atomic step (a
+// folder: rename). partitions commits through it when a store has it.
+type Publisher interface {
 	// Publish atomically makes every object under prefix from appear under
 	// prefix to (both end in "/"). If anything exists under to, nothing
 	// changes and the error satisfies errors.Is(err, ErrExists).
 	Publish(ctx context.Context, from, to string) error
-	// Location is what a query engine reads for key: an absolute file path
-	// for a folder, an s3:// URL for a bucket.
-	Location(key string) string
+}
+
+// Swapper is a store with conditional overwrites (S3: If-Match on an
+// ETag). partitions builds its partition claims on it when a store cannot
+// Publish.
+type Swapper interface {
+	// ReadVersion returns the content of key and an opaque version of it. A
+	// missing key returns an error satisfying errors.Is(err, ErrNotExist).
+	ReadVersion(ctx context.Context, key string) (data []byte, version string, err error)
+	// ReplaceIfMatch writes data at key only if key still holds version, in
+	// one atomic step, and returns the new version. Otherwise nothing
+	// changes and the error satisfies errors.Is(err, ErrChanged).
+	ReplaceIfMatch(ctx context.Context, key string, data []byte, version string) (string, error)
 }
 
 // Put writes data as the object at key.

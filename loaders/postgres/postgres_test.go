@@ -449,7 +449,7 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 			if !errors.As(err, &ute) {
 				t.Fatalf("read error = %v, want *loaders.UnsupportedTypeError", err)
 			}
-			want := loaders.UnsupportedTypeError{Table: "lake_" + table, Column: "v", Type: tt.source}
+			want := loaders.UnsupportedTypeError{Table: "lake_" + table, Column: "v", Type: tt.source, Cast: "v::text"}
 			if *ute != want {
 				t.Errorf("error = %+v, want %+v", *ute, want)
 			}

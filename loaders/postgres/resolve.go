@@ -122,7 +122,7 @@ func (r *typeResolver) resolveColumns(ctx context.Context, table string, fields 
 			return nil, fmt.Errorf("column %s: %w", f.Name, err)
 		}
 		if !ok {
-			return nil, &loaders.UnsupportedTypeError{Table: table, Column: f.Name, Type: names[i]}
+			return nil, &loaders.UnsupportedTypeError{Table: table, Column: f.Name, Type: names[i], Cast: f.Name + "::text"}
 		}
 		cols[i] = resolvedColumn{
 			Column:  loaders.Column{Name: f.Name, SourceType: names[i], Arrow: m.arrow},

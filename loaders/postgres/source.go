@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/lake-engine/lake/loaders"
 )
@@ -103,20 +105,71 @@ type Snapshot struct {
 	types typeResolver
 }
 
-// Count returns SELECT count(*) over the query's table or SQL.
+// Count returns SELECT count(*) over the query's table or SQL, within the
+// query's Slice if it has one.
 func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	from, err := fromClause(q)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
 	}
+	if q.Slice != nil {
+		sql, err := selectSQL(q)
+		if err != nil {
+			return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+		}
+		from = "(" + sql + ") AS lake_count"
+	}
 	var n int64
 	err = sn.savepoint(ctx, func() error {
-		return sn.conn.QueryRow(ctx, "SELECT count(*) FROM "+from).Scan(&n)
+		pg := sn.conn.PgConn()
+		sql := "SELECT count(*) FROM " + from
+		desc, err := pg.Prepare(ctx, "", sql, nil)
+		if err != nil {
+			return err
+		}
+		params, err := sliceParams(q.Slice, desc.ParamOIDs)
+		if err != nil {
+			return err
+		}
+		res := pg.ExecParams(ctx, sql, params, desc.ParamOIDs, nil, nil).Read()
+		if res.Err != nil {
+			return res.Err
+		}
+		if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+			return errors.New("count(*) returned no row")
+		}
+		n, err = strconv.ParseInt(string(res.Rows[0][0]), 10, 64)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
 	}
 	return n, nil
+}
+
+// sliceParams encodes a slice's bound for the parameter types the server
+// inferred from the column, and refuses a column that is not a date or a
+// timestamp: comparing text with a date would silently compare strings.
+func sliceParams(s *loaders.Slice, oids []uint32) ([][]byte, error) {
+	if s == nil {
+		return nil, nil
+	}
+	params := make([][]byte, len(oids))
+	for i, oid := range oids {
+		var v string
+		switch oid {
+		case pgtype.DateOID:
+			v = s.Bound.Format("2006-01-02")
+		case pgtype.TimestampOID:
+			v = s.Bound.Format("2006-01-02 15:04:05.999999")
+		case pgtype.TimestamptzOID:
+			v = s.Bound.Format("2006-01-02 15:04:05.999999Z07:00")
+		default:
+			return nil, fmt.Errorf("incremental column %s is not a date or timestamp (type oid %d); expected a date, timestamp or timestamptz column", s.Column, oid)
+		}
+		params[i] = []byte(v)
+	}
+	return params, nil
 }
 
 // Read streams the query's rows to sink in batches of at most opts.Rows()
@@ -127,19 +180,23 @@ func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.Read
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
-	err = sn.savepoint(ctx, func() error { return sn.read(ctx, queryName(q), sql, opts.Rows(), sink) })
+	err = sn.savepoint(ctx, func() error { return sn.read(ctx, queryName(q), sql, q.Slice, opts.Rows(), sink) })
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
 	return nil
 }
 
-func (sn *Snapshot) read(ctx context.Context, name, sql string, batchRows int, sink loaders.RecordSink) error {
+func (sn *Snapshot) read(ctx context.Context, name, sql string, slice *loaders.Slice, batchRows int, sink loaders.RecordSink) error {
 	pg := sn.conn.PgConn()
 	// Describing the statement gives the column types without running it.
 	desc, err := pg.Prepare(ctx, "", sql, nil)
 	if err != nil {
 		return fmt.Errorf("describe query: %w", err)
+	}
+	params, err := sliceParams(slice, desc.ParamOIDs)
+	if err != nil {
+		return err
 	}
 	cols, err := sn.types.resolveColumns(ctx, name, desc.Fields)
 	if err != nil {
@@ -172,7 +229,7 @@ func (sn *Snapshot) read(ctx context.Context, name, sql string, batchRows int, s
 		formats[i] = pgx.BinaryFormatCode
 	}
 
-	rr := pg.ExecParams(ctx, sql, nil, nil, nil, formats)
+	rr := pg.ExecParams(ctx, sql, params, desc.ParamOIDs, nil, formats)
 	pending, err := stream(rr, name, cols, builders, appenders, batchRows, func() error { return flush(rb, sink) })
 	if err != nil {
 		// The server may still be sending rows; cancel rather than drain
@@ -313,6 +370,9 @@ func selectSQL(q loaders.Query) (string, error) {
 	if err := checkQuery(q); err != nil {
 		return "", err
 	}
+	if q.Slice != nil {
+		return slicedSQL(q)
+	}
 	if q.SQL != "" {
 		return trimSQL(q.SQL), nil
 	}
@@ -321,6 +381,30 @@ func selectSQL(q loaders.Query) (string, error) {
 		return "", err
 	}
 	return "SELECT * FROM " + t, nil
+}
+
+// slicedSQL wraps the query in a WHERE on its slice's column, with the
+// bound as parameter $1 (whose type the server infers from the column).
+func slicedSQL(q loaders.Query) (string, error) {
+	s := q.Slice
+	if s.Column == "" {
+		return "", errors.New("slice needs a column")
+	}
+	from, err := fromClause(loaders.Query{Table: q.Table, SQL: q.SQL})
+	if err != nil {
+		return "", err
+	}
+	if q.SQL == "" {
+		from += " AS lake_query"
+	}
+	col := "lake_query." + pgx.Identifier{s.Column}.Sanitize()
+	switch s.Side {
+	case loaders.Recent:
+		return "SELECT * FROM " + from + " WHERE " + col + " >= $1", nil
+	case loaders.Tail:
+		return "SELECT * FROM " + from + " WHERE " + col + " < $1 OR " + col + " IS NULL", nil
+	}
+	return "", fmt.Errorf("slice side %d: expected recent or tail", s.Side)
 }
 
 func fromClause(q loaders.Query) (string, error) {

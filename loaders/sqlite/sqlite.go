@@ -118,8 +118,16 @@ func (s *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	var args []any
+	if q.Slice != nil {
+		stmt, err := selectStatement(q)
+		if err != nil {
+			return 0, err
+		}
+		from, args = "("+stmt+")", sliceArgs(q.Slice)
+	}
 	var n int64
-	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+from).Scan(&n); err != nil {
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s in sqlite %s: %w", q.Name, s.path, err)
 	}
 	return n, nil
@@ -134,7 +142,7 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 	if err != nil {
 		return err
 	}
-	rows, err := s.conn.QueryContext(ctx, stmt)
+	rows, err := s.conn.QueryContext(ctx, stmt, sliceArgs(q.Slice)...)
 	if err != nil {
 		return fmt.Errorf("read %s from sqlite %s: %w", q.Name, s.path, err)
 	}
@@ -269,6 +277,9 @@ func selectStatement(q loaders.Query) (string, error) {
 	if err := checkQuery(q); err != nil {
 		return "", err
 	}
+	if q.Slice != nil {
+		return slicedStatement(q)
+	}
 	if q.SQL != "" {
 		// Run as written: wrapping it would hide declared types.
 		return trimSQL(q.SQL), nil
@@ -285,4 +296,38 @@ func fromClause(q loaders.Query) (string, error) {
 		return "(" + trimSQL(q.SQL) + "\n)", nil
 	}
 	return quoteTable(q.Table), nil
+}
+
+// slicedStatement wraps the query in a WHERE on its slice's column (SQLite
+// keeps declared types through a subquery). SQLite has no date type:
+// julianday reads the ISO-8601 text lake accepts (a zone suffix converted to
+// UTC) and Unix seconds, so values compare as lake stores them with the
+// bound's wall clock; a value julianday cannot read falls in the tail, so
+// that Recent and Tail still cover every row exactly once.
+func slicedStatement(q loaders.Query) (string, error) {
+	s := q.Slice
+	if s.Column == "" {
+		return "", fmt.Errorf("query %s: slice needs a column", q.Name)
+	}
+	from, err := fromClause(loaders.Query{Table: q.Table, SQL: q.SQL})
+	if err != nil {
+		return "", err
+	}
+	c := quoteIdent(s.Column)
+	day := "(CASE WHEN typeof(" + c + ") IN ('integer', 'real') THEN julianday(" + c + ", 'unixepoch') ELSE julianday(" + c + ") END)"
+	switch s.Side {
+	case loaders.Recent:
+		return "SELECT * FROM " + from + " WHERE " + day + " >= julianday(?)", nil
+	case loaders.Tail:
+		return "SELECT * FROM " + from + " WHERE " + day + " < julianday(?) OR " + day + " IS NULL", nil
+	}
+	return "", fmt.Errorf("query %s: slice side %d: expected recent or tail", q.Name, s.Side)
+}
+
+// sliceArgs is the bound of a slice as SQLite compares it: its wall clock.
+func sliceArgs(s *loaders.Slice) []any {
+	if s == nil {
+		return nil
+	}
+	return []any{s.Bound.Format("2006-01-02 15:04:05")}
 }

@@ -73,7 +73,7 @@ func newColumn(table, name, declared string) (column, error) {
 	case (first == "DECIMAL" || first == "NUMERIC") && hasArgs:
 		m := typeArgs.FindStringSubmatch(strings.TrimSuffix(strings.TrimSpace(args), ")"))
 		if m == nil {
-			return c, &loaders.UnsupportedTypeError{Table: table, Column: name, Type: declared}
+			return c, &loaders.UnsupportedTypeError{Table: table, Column: name, Type: declared, Cast: "CAST(" + name + " AS TEXT)"}
 		}
 		p, _ := strconv.Atoi(m[1])
 		s := 0
@@ -81,7 +81,7 @@ func newColumn(table, name, declared string) (column, error) {
 			s, _ = strconv.Atoi(m[2])
 		}
 		if p < 1 || p > maxDecimalPrecision || s > p {
-			return c, &loaders.UnsupportedTypeError{Table: table, Column: name, Type: declared}
+			return c, &loaders.UnsupportedTypeError{Table: table, Column: name, Type: declared, Cast: "CAST(" + name + " AS TEXT)"}
 		}
 		c.kind, c.prec, c.scale = kindDecimal, int32(p), int32(s)
 	// SQLite's affinity rules, in SQLite's order.

@@ -21,6 +21,7 @@ import (
 type Catalog struct {
 	name string
 	path string
+	s3   *S3Access
 }
 
 var _ views.Cluster = (*Catalog)(nil)
@@ -64,7 +65,7 @@ func (c *Catalog) Sync(ctx context.Context, tables []*views.Table) error {
 
 	var keptErrs []error
 	err = func() error {
-		db, err := dbsql.Open("duckdb", tmpPath)
+		db, err := openDB(ctx, tmpPath, c.s3)
 		if err != nil {
 			return err
 		}
@@ -113,7 +114,7 @@ func (c *Catalog) viewsToKeep(ctx context.Context, tables []*views.Table) ([]kep
 	if _, err := os.Stat(c.path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	db, conn, err := openReadOnly(ctx, c.path)
+	db, conn, err := openReadOnly(ctx, c.path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read the previous duckdb catalog %s: %w", c.path, err)
 	}
@@ -239,11 +240,15 @@ func selectFiles(cols []sql.Column, present map[string]bool, files []string) str
 // OpenReadOnly opens the catalog for queries, with every lake schema on the
 // search path so that analysts can write orders_latest instead of
 // dwh.orders_latest. The returned connection must be closed, then the db.
-func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, error) {
+func OpenReadOnly(ctx context.Context, path string, opts ...Option) (*dbsql.DB, *dbsql.Conn, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil, fmt.Errorf("duckdb catalog %s: %w; run `lake sync` to build it from the warehouse", path, err)
 	}
-	db, conn, err := openReadOnly(ctx, path)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, conn, err := openReadOnly(ctx, path, o.s3)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open duckdb catalog %s: %w", path, err)
 	}
@@ -255,8 +260,8 @@ func OpenReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, err
 	return db, conn, nil
 }
 
-func openReadOnly(ctx context.Context, path string) (*dbsql.DB, *dbsql.Conn, error) {
-	db, err := dbsql.Open("duckdb", path+"?access_mode=read_only")
+func openReadOnly(ctx context.Context, path string, s3 *S3Access) (*dbsql.DB, *dbsql.Conn, error) {
+	db, err := openDB(ctx, path+"?access_mode=read_only", s3)
 	if err != nil {
 		return nil, nil, err
 	}

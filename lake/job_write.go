@@ -1,0 +1,206 @@
+package lake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/parquetfile"
+	"github.com/lake-engine/lake/partitions"
+)
+
+// writePartition makes and commits one partition: in full, or, for an
+// incremental table, as a tail import or a recent import (see plan).
+func (j *Job) writePartition(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
+	key partitions.Key, runID string, snapshotAt time.Time, full bool) (*partitions.Manifest, error) {
+	base := loaders.Query{Name: key.Schema + "." + key.Table, Table: t.Table, SQL: t.Query}
+	p, err := j.plan(ctx, sc, t, key, base, full)
+	if err != nil {
+		return nil, err
+	}
+	if p.mode == partitions.ModeTail {
+		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
+	}
+	m, err := j.writeAttempt(ctx, log, snap, sc, key, runID, snapshotAt, base, p)
+	var changed *columnsChangedError
+	if errors.As(err, &changed) {
+		// The carried tail files and tonight's recent files would disagree
+		// on the columns; only a new tail import makes them agree again.
+		p = j.tailPlan(t, key.DS, changed.Error())
+		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
+		m, err = j.writeAttempt(ctx, log, snap, sc, key, runID, snapshotAt, base, p)
+	}
+	return m, err
+}
+
+// columnsChangedError says the source's columns differ from those of the
+// tail files a recent import would carry.
+type columnsChangedError struct{ tailDS string }
+
+func (e *columnsChangedError) Error() string {
+	return "the source's columns changed since the tail import of ds=" + e.tailDS
+}
+
+// writeAttempt writes the partition of plan p into a new attempt, verifies
+// it and commits it.
+func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig,
+	key partitions.Key, runID string, snapshotAt time.Time, base loaders.Query, p importPlan) (*partitions.Manifest, error) {
+	started := j.now().UTC()
+	attempt, err := partitions.Begin(ctx, j.Store, key, runID)
+	if err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			if err := attempt.Abort(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("could not remove this run's attempt; a later run will sweep it", "err", err)
+			}
+		}
+	}()
+	m := &partitions.Manifest{
+		Schema: key.Schema, Table: key.Table, DS: key.DS, Mode: p.mode,
+		RunID: runID, ToolVersion: Version(),
+		Source:     partitions.Source{Name: sc.Name, Driver: sc.Driver, Query: base.Describe()},
+		SnapshotAt: snapshotAt, StartedAt: started,
+	}
+
+	var parts []part
+	switch p.mode {
+	case partitions.ModeFull:
+		pt, err := j.readPart(ctx, snap, attempt, base, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, pt)
+	case partitions.ModeTail:
+		tail, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Tail), 0, partitions.RoleTail)
+		if err != nil {
+			return nil, err
+		}
+		recent, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Recent), len(tail.files), partitions.RoleRecent)
+		if err != nil {
+			return nil, err
+		}
+		if !tail.schema.Equal(recent.schema) {
+			return nil, fmt.Errorf("read %s: the tail and recent rows came with different columns in one snapshot", base.Describe())
+		}
+		parts = append(parts, tail, recent)
+		m.Incremental = p.bound.manifest(key.DS, p.reason)
+		m.Rows.Tail = tail.written()
+	case partitions.ModeRecent:
+		recent, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Recent), 0, partitions.RoleRecent)
+		if err != nil {
+			return nil, err
+		}
+		tailSchema, err := p.tail.Manifest.DecodeSchema()
+		if err != nil {
+			return nil, err
+		}
+		if !tailSchema.Equal(recent.schema) {
+			return nil, &columnsChangedError{tailDS: p.tail.Key.DS}
+		}
+		// Tail files first, as in the tail partition they come from.
+		for _, f := range p.tail.Manifest.TailFiles() {
+			if err := attempt.Carry(ctx, p.tail.Key, f.Name); err != nil {
+				return nil, err
+			}
+			m.Files = append(m.Files, f)
+			m.Rows.Carried += f.Rows
+		}
+		m.Rows.Tail = m.Rows.Carried
+		parts = append(parts, recent)
+		m.Incremental = p.bound.manifest(p.tail.Key.DS, "")
+	}
+
+	for _, pt := range parts {
+		m.Rows.Source += pt.count
+		m.Rows.Written += pt.written()
+		m.Files = append(m.Files, pt.files...)
+	}
+	last := parts[len(parts)-1]
+	for _, c := range last.cols {
+		m.Columns = append(m.Columns, partitions.Column{Name: c.Name, Type: c.Arrow.String(), SourceType: c.SourceType})
+	}
+	if err := m.SetSchema(last.schema); err != nil {
+		return nil, err
+	}
+	m.FinishedAt = j.now().UTC()
+	if err := attempt.Commit(ctx, m); err != nil {
+		return nil, err
+	}
+	committed = true
+	return m, nil
+}
+
+// part is what one Read of the source wrote into an attempt.
+type part struct {
+	files  []partitions.File
+	count  int64 // the source's count of the query's rows in the snapshot
+	schema *arrow.Schema
+	cols   []loaders.Column
+}
+
+func (p part) written() int64 {
+	var n int64
+	for _, f := range p.files {
+		n += f.Rows
+	}
+	return n
+}
+
+// readPart counts and reads q in the snapshot into Parquet files of the
+// attempt, numbered from firstSeq and given role, and verifies them. The
+// rows written must equal the source's count of q.
+func (j *Job) readPart(ctx context.Context, snap loaders.Snapshot, attempt *partitions.Attempt, q loaders.Query, firstSeq int, role string) (part, error) {
+	count, err := snap.Count(ctx, q)
+	if err != nil {
+		return part{}, fmt.Errorf("count rows of %s: %w", q.Describe(), err)
+	}
+	w := parquetfile.NewWriter(j.parquetOptions(), func(seq int) (string, parquetfile.Destination, error) {
+		return attempt.Create(ctx, firstSeq+seq)
+	})
+	defer w.Abort()
+	sink := &schemaSink{RecordSink: w}
+	if err := snap.Read(ctx, q, loaders.ReadOptions{}, sink); err != nil {
+		return part{}, fmt.Errorf("read %s: %w", q.Describe(), err)
+	}
+	files, err := w.Close()
+	if err != nil {
+		return part{}, fmt.Errorf("write parquet: %w", err)
+	}
+	p := part{count: count, schema: sink.schema, cols: sink.cols}
+	for _, f := range files {
+		if err := j.verify(ctx, attempt, f, sink.schema); err != nil {
+			return part{}, err
+		}
+		p.files = append(p.files, partitions.File{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Role: role})
+	}
+	if n := p.written(); n != count {
+		return part{}, fmt.Errorf("read %s: the source had %d rows in the snapshot but %d were written; not committed", q.Describe(), count, n)
+	}
+	return p, nil
+}
+
+// verify reads a written file back with an independent Parquet reader and
+// checks its row count and columns, before anything is committed.
+func (j *Job) verify(ctx context.Context, a *partitions.Attempt, f parquetfile.File, schema *arrow.Schema) error {
+	obj, err := a.Open(ctx, f.Name)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", f.Name, err)
+	}
+	defer obj.Close()
+	rows, err := parquetfile.Verify(obj, obj.Size(), schema)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", f.Name, err)
+	}
+	if rows != f.Rows {
+		return fmt.Errorf("verify %s: file holds %d rows, writer counted %d", f.Name, rows, f.Rows)
+	}
+	return nil
+}

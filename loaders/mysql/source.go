@@ -1,0 +1,484 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	mysqldrv "github.com/go-sql-driver/mysql"
+
+	"github.com/lake-engine/lake/loaders"
+)
+
+var (
+	_ loaders.Source   = (*Source)(nil)
+	_ loaders.Snapshot = (*Snapshot)(nil)
+)
+
+// Source is one MySQL or MariaDB server. Each Snapshot takes a connection of
+// its own and closes it in Close; the pool keeps no idle connection.
+type Source struct {
+	// Allocator allocates the Arrow buffers of every Read; nil means
+	// memory.DefaultAllocator. Set it before taking snapshots.
+	Allocator memory.Allocator
+
+	db     *sql.DB
+	addr   string
+	secret string
+}
+
+// DSNExpected says what a DSN looks like, for messages.
+const DSNExpected = "expected user:${PASSWORD}@tcp(host:3306)/db"
+
+// CheckDSN says what is wrong with the shape of a DSN, without connecting.
+// Its error never contains the password.
+func CheckDSN(dsn string) error {
+	if strings.Contains(dsn, "://") {
+		return fmt.Errorf("a URL is not a mysql DSN; %s", DSNExpected)
+	}
+	if _, err := mysqldrv.ParseDSN(dsn); err != nil {
+		return fmt.Errorf("parse mysql dsn: %w; %s", redact(err, dsnPassword(dsn)), DSNExpected)
+	}
+	return nil
+}
+
+// Open parses dsn (the driver's form, user:password@tcp(host:3306)/db) and
+// checks that the server accepts a connection. Errors never contain the
+// password.
+func Open(ctx context.Context, dsn string) (*Source, error) {
+	if err := CheckDSN(dsn); err != nil {
+		return nil, err
+	}
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse mysql dsn: %w", redact(err, dsnPassword(dsn)))
+	}
+	// The appenders decode dates and names themselves; these options would
+	// change what the driver hands them.
+	cfg.ParseTime = false
+	cfg.ColumnsWithAlias = false
+	connector, err := mysqldrv.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("configure mysql connection: %w", redact(err, cfg.Passwd))
+	}
+	db := sql.OpenDB(connector)
+	// A snapshot's session (its transaction, time zone) must not be handed
+	// to anyone else: connections are closed when released.
+	db.SetMaxIdleConns(0)
+	s := &Source{db: db, addr: cfg.Addr, secret: cfg.Passwd}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, s.connectError(err)
+	}
+	return s, nil
+}
+
+func (s *Source) connectError(err error) error {
+	return fmt.Errorf("connect to mysql %s: %w", s.addr, redact(err, s.secret))
+}
+
+// Close closes the connection pool. Snapshots must be closed first.
+func (s *Source) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close mysql source: %w", err)
+	}
+	return nil
+}
+
+// sessionSetup prepares a snapshot's session and begins its transaction.
+var sessionSetup = []string{
+	// Arrow strings are UTF-8; utf8mb4 is all of it, emoji included.
+	"SET NAMES utf8mb4",
+	// TIMESTAMP values are sent in the session time zone: UTC makes them
+	// the instants they are.
+	"SET time_zone = '+00:00'",
+	// The server gives up on a client that does not read for
+	// net_write_timeout seconds (default 60); a sink writing a row group
+	// to slow storage must not lose the result.
+	"SET SESSION net_write_timeout = 3600",
+	"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+	// InnoDB takes the read view now, not at the first read.
+	"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+}
+
+// Snapshot opens a connection and begins a consistent, read-only
+// transaction on it, so that every Count and Read of the snapshot sees the
+// data as of this call.
+func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, s.connectError(err)
+	}
+	for _, stmt := range sessionSetup {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("begin snapshot: %s: %w", stmt, err)
+		}
+	}
+	var id int64
+	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin snapshot: connection id: %w", err)
+	}
+	mem := s.Allocator
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	return &Snapshot{src: s, conn: conn, id: id, mem: mem}, nil
+}
+
+// Snapshot is one consistent, read-only transaction on its own connection.
+// A statement that fails inside it (bad SQL, a value that cannot be stored)
+// does not end the transaction, so the snapshot stays usable for the other
+// tables.
+type Snapshot struct {
+	src  *Source
+	conn *sql.Conn
+	id   int64 // CONNECTION_ID(), for KILL QUERY
+	mem  memory.Allocator
+	// stopped says that the last read was stopped with KILL QUERY.
+	stopped bool
+}
+
+// Count returns SELECT COUNT(*) over the query's table or SQL, within the
+// query's Slice if it has one.
+func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
+	from, err := fromClause(q)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+	}
+	if sn.conn == nil {
+		return 0, fmt.Errorf("count %s: snapshot is closed", queryName(q))
+	}
+	if q.Slice != nil {
+		stmt, err := selectSQL(q)
+		if err != nil {
+			return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+		}
+		from = "(" + stmt + ") AS lake_count"
+	}
+	args, err := sn.sliceBound(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+	}
+	var n int64
+	if err := sn.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
+	}
+	return n, nil
+}
+
+// Read streams the query's rows to sink in batches of at most opts.Rows()
+// rows. Column types are resolved from the result's metadata before any
+// row is read, so an unsupported type fails with an
+// *loaders.UnsupportedTypeError and the sink sees nothing.
+func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
+	stmt, err := selectSQL(q)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	if sn.conn == nil {
+		return fmt.Errorf("read %s: snapshot is closed", queryName(q))
+	}
+	args, err := sn.sliceBound(ctx, q)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	sn.stopped = false
+	err = sn.conn.Raw(func(dc any) error {
+		return sn.read(ctx, dc, queryName(q), stmt, args, opts.Rows(), sink)
+	})
+	if sn.stopped {
+		sn.settle(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	return nil
+}
+
+// read runs one statement on the snapshot's driver connection. A prepared
+// statement makes the server answer in the binary protocol.
+func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args []any, batchRows int, sink loaders.RecordSink) (err error) {
+	prep, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return fmt.Errorf("driver connection %T cannot prepare statements", dc)
+	}
+	st, err := prep.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close statement: %w", cerr)
+		}
+	}()
+	sq, ok := st.(driver.StmtQueryContext)
+	if !ok {
+		return fmt.Errorf("driver statement %T cannot query", st)
+	}
+	params := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		params[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	rows, err := sq.QueryContext(ctx, params)
+	if err != nil {
+		return err
+	}
+	// From here on the server may be sending rows. On failure, stop it
+	// rather than drain what could be the rest of a big table.
+	done := false
+	defer func() {
+		if !done {
+			sn.stop(ctx, rows)
+		}
+	}()
+
+	cols, err := resolveColumns(name, rows)
+	if err != nil {
+		return err
+	}
+	fields := make([]arrow.Field, len(cols))
+	lcols := make([]loaders.Column, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{
+			Name:     c.Name,
+			Type:     c.arrow,
+			Nullable: true,
+			Metadata: arrow.NewMetadata([]string{loaders.MetaSourceType}, []string{c.SourceType}),
+		}
+		lcols[i] = c.Column
+	}
+	schema := arrow.NewSchema(fields, nil)
+	if err := sink.Begin(schema, lcols); err != nil {
+		return fmt.Errorf("begin sink: %w", err)
+	}
+
+	rb := array.NewRecordBuilder(sn.mem, schema)
+	defer rb.Release()
+	builders := rb.Fields()
+	appenders := make([]appender, len(cols))
+	for i, c := range cols {
+		appenders[i] = c.bind(builders[i])
+	}
+	pending, err := stream(rows, name, cols, builders, appenders, batchRows, func() error { return flush(rb, sink) })
+	if err != nil {
+		return err
+	}
+	done = true
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("close result: %w", err)
+	}
+	if pending {
+		return flush(rb, sink)
+	}
+	return nil
+}
+
+// stream appends the result's rows to the builders, calling flush after every
+// batchRows rows. It reports whether rows wait for a last flush.
+func stream(rows driver.Rows, name string, cols []resolvedColumn, builders []array.Builder, appenders []appender, batchRows int, flush func() error) (pending bool, err error) {
+	values := make([]driver.Value, len(cols))
+	inBatch := 0
+	var row int64
+	for {
+		if err := rows.Next(values); err != nil {
+			if err == io.EOF {
+				break
+			}
+			return false, err
+		}
+		row++
+		for i, v := range values {
+			if v == nil {
+				builders[i].AppendNull()
+				continue
+			}
+			if err := appenders[i](v); err != nil {
+				return false, fmt.Errorf("%s.%s: row %d: %w", name, cols[i].Name, row, err)
+			}
+		}
+		inBatch++
+		if inBatch == batchRows {
+			if err := flush(); err != nil {
+				return false, err
+			}
+			inBatch = 0
+		}
+	}
+	return inBatch > 0, nil
+}
+
+func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	if err := sink.Write(rec); err != nil {
+		return fmt.Errorf("write batch: %w", err)
+	}
+	return nil
+}
+
+// errQueryInterrupted is MySQL's ER_QUERY_INTERRUPTED, the error of a
+// statement stopped by KILL QUERY.
+const errQueryInterrupted = 1317
+
+// stop ends a result that will not be read to its end. Closing it alone
+// would read (and drop) every remaining row; KILL QUERY from a second
+// connection makes the server stop sending instead. The transaction, and so
+// the snapshot, survives.
+func (sn *Snapshot) stop(ctx context.Context, rows driver.Rows) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	// If the kill cannot be sent, Close drains the rows: slower, but the
+	// snapshot stays usable.
+	_, _ = sn.src.db.ExecContext(kctx, fmt.Sprintf("KILL QUERY %d", sn.id))
+	_ = rows.Close()
+	sn.stopped = true
+}
+
+// settle runs a no-op after a stopped read: a KILL QUERY that arrived after
+// the server had finished the statement hits the next one instead, and
+// that must be this no-op, not the next table's read.
+func (sn *Snapshot) settle(ctx context.Context) {
+	for range 2 {
+		_, err := sn.conn.ExecContext(ctx, "DO 0")
+		var me *mysqldrv.MySQLError
+		if !errors.As(err, &me) || me.Number != errQueryInterrupted {
+			return
+		}
+	}
+}
+
+// Close ends the transaction and closes the connection.
+func (sn *Snapshot) Close() error {
+	conn := sn.conn
+	if conn == nil {
+		return nil
+	}
+	sn.conn = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The transaction is read-only: rolling back loses nothing.
+	_, rerr := conn.ExecContext(ctx, "ROLLBACK")
+	if errors.Is(rerr, driver.ErrBadConn) || errors.Is(rerr, sql.ErrConnDone) {
+		rerr = nil
+	}
+	if err := errors.Join(rerr, conn.Close()); err != nil {
+		return fmt.Errorf("close snapshot: %w", err)
+	}
+	return nil
+}
+
+// queryName names the query in errors: the lake table, else what it reads.
+func queryName(q loaders.Query) string {
+	if q.Name != "" {
+		return q.Name
+	}
+	return q.Describe()
+}
+
+func checkQuery(q loaders.Query) error {
+	if (q.Table == "") == (q.SQL == "") {
+		return errors.New("query needs exactly one of table and sql")
+	}
+	return nil
+}
+
+// quoteTable quotes "db.table" or "table" part by part with backticks, so
+// mixed case and reserved words name exactly that table.
+func quoteTable(table string) (string, error) {
+	parts := strings.Split(table, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("table %q: want table or db.table", table)
+	}
+	for i, p := range parts {
+		if p == "" {
+			return "", fmt.Errorf("table %q: empty name part", table)
+		}
+		parts[i] = quoteIdent(p)
+	}
+	return strings.Join(parts, "."), nil
+}
+
+// trimSQL drops trailing semicolons, so the SQL can be nested in a FROM.
+func trimSQL(sql string) string {
+	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n")
+}
+
+func selectSQL(q loaders.Query) (string, error) {
+	if err := checkQuery(q); err != nil {
+		return "", err
+	}
+	if q.Slice != nil {
+		return slicedSQL(q)
+	}
+	if q.SQL != "" {
+		return trimSQL(q.SQL), nil
+	}
+	t, err := quoteTable(q.Table)
+	if err != nil {
+		return "", err
+	}
+	return "SELECT * FROM " + t, nil
+}
+
+func fromClause(q loaders.Query) (string, error) {
+	if err := checkQuery(q); err != nil {
+		return "", err
+	}
+	if q.SQL != "" {
+		return "(" + trimSQL(q.SQL) + "\n) AS lake_query", nil
+	}
+	return quoteTable(q.Table)
+}
+
+// redactedError hides secrets in the text of an error it wraps; errors.Is
+// and errors.As still reach the original.
+type redactedError struct {
+	err     error
+	secrets []string
+}
+
+func (e *redactedError) Error() string {
+	msg := e.err.Error()
+	for _, s := range e.secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
+}
+
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact guards against any password that a driver error might quote.
+func redact(err error, secrets ...string) error {
+	return &redactedError{err: err, secrets: secrets}
+}
+
+// dsnPassword finds the password of a DSN the driver may not parse, the way
+// the driver looks for it: between the first ':' and the last '@' before the
+// last '/'.
+func dsnPassword(dsn string) string {
+	end := strings.LastIndex(dsn, "/")
+	if end < 0 {
+		end = len(dsn)
+	}
+	at := strings.LastIndex(dsn[:end], "@")
+	if at < 0 {
+		return ""
+	}
+	_, pw, ok := strings.Cut(dsn[:at], ":")
+	if !ok {
+		return ""
+	}
+	return pw
+}
