@@ -146,7 +146,9 @@ EOF
 	log "starting mariadb on 127.0.0.1:$MARIADB_PORT (log $MARIADB_LOG)"
 	rm -f "$MARIADB_PID"
 	# Detached, with no descriptor of ours, so that $(services.sh up) returns.
-	(cd / && setsid "$mariadbd" --defaults-file="$MARIADB_CNF" </dev/null >/dev/null 2>&1 &)
+	# The whole subshell is redirected and execs the server: a shell left
+	# waiting on it would hold the pipe of $(services.sh up) open forever.
+	(cd / && exec setsid "$mariadbd" --defaults-file="$MARIADB_CNF") </dev/null >/dev/null 2>&1 &
 
 	local i
 	for i in $(seq 1 60); do

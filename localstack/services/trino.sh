@@ -119,14 +119,16 @@ EOF
 # trino_query runs one statement on port $1 through the client protocol and
 # fails unless it finishes without an error.
 trino_query() {
-	local port=$1 sql=$2 body uri
-	body=$(curl -fsS -X POST -H 'X-Trino-User: lake' --data "$sql" "http://127.0.0.1:$port/v1/statement" 2>/dev/null) || return 1
-	while :; do
+	local port=$1 sql=$2 body uri polls=0
+	body=$(curl -fsS -m 5 -X POST -H 'X-Trino-User: lake' --data "$sql" "http://127.0.0.1:$port/v1/statement" 2>/dev/null) || return 1
+	# Bounded: a query that stays queued (no worker yet) is "not ready".
+	while [ $((polls += 1)) -le 50 ]; do
 		case $body in *'"error"'*) return 1 ;; esac
 		uri=$(printf '%s' "$body" | sed -n 's/.*"nextUri":"\([^"]*\)".*/\1/p')
 		[ -n "$uri" ] || return 0
-		body=$(curl -fsS -H 'X-Trino-User: lake' "$uri" 2>/dev/null) || return 1
+		body=$(curl -fsS -m 5 -H 'X-Trino-User: lake' "$uri" 2>/dev/null) || return 1
 	done
+	return 1
 }
 
 # trino_ready: started, and a query runs (for a few seconds after
