@@ -43,7 +43,7 @@ func slicedSQL(q loaders.Query) (string, error) {
 // sliceFrom is the query as a derived table named lake_query.
 func sliceFrom(q loaders.Query) (string, error) {
 	if q.SQL != "" {
-		return "(" + trimSQL(q.SQL) + "\n) AS lake_query", nil
+		return "(" + loaders.TrimSQL(q.SQL) + "\n) AS lake_query", nil
 	}
 	t, err := quoteTable(q.Table)
 	if err != nil {

@@ -45,7 +45,7 @@ func CheckDSN(dsn string) error {
 		return fmt.Errorf("a URL is not a mysql DSN; %s", DSNExpected)
 	}
 	if _, err := mysqldrv.ParseDSN(dsn); err != nil {
-		return fmt.Errorf("parse mysql dsn: %w; %s", redact(err, dsnPassword(dsn)), DSNExpected)
+		return fmt.Errorf("parse mysql dsn: %w; %s", loaders.Redact(err, dsnPassword(dsn)), DSNExpected)
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 	}
 	cfg, err := mysqldrv.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse mysql dsn: %w", redact(err, dsnPassword(dsn)))
+		return nil, fmt.Errorf("parse mysql dsn: %w", loaders.Redact(err, dsnPassword(dsn)))
 	}
 	// The appenders decode dates and names themselves; these options would
 	// change what the driver hands them.
@@ -67,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 	cfg.ColumnsWithAlias = false
 	connector, err := mysqldrv.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("configure mysql connection: %w", redact(err, cfg.Passwd))
+		return nil, fmt.Errorf("configure mysql connection: %w", loaders.Redact(err, cfg.Passwd))
 	}
 	db := sql.OpenDB(connector)
 	// A snapshot's session (its transaction, time zone) must not be handed
@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 }
 
 func (s *Source) connectError(err error) error {
-	return fmt.Errorf("connect to mysql %s: %w", s.addr, redact(err, s.secret))
+	return fmt.Errorf("connect to mysql %s: %w", s.addr, loaders.Redact(err, s.secret))
 }
 
 // Close closes the connection pool. Snapshots must be closed first.
@@ -385,13 +385,6 @@ func queryName(q loaders.Query) string {
 	return q.Describe()
 }
 
-func checkQuery(q loaders.Query) error {
-	if (q.Table == "") == (q.SQL == "") {
-		return errors.New("query needs exactly one of table and sql")
-	}
-	return nil
-}
-
 // quoteTable quotes "db.table" or "table" part by part with backticks, so
 // mixed case and reserved words name exactly that table.
 func quoteTable(table string) (string, error) {
@@ -408,20 +401,15 @@ func quoteTable(table string) (string, error) {
 	return strings.Join(parts, "."), nil
 }
 
-// trimSQL drops trailing semicolons, so the SQL can be nested in a FROM.
-func trimSQL(sql string) string {
-	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n")
-}
-
 func selectSQL(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.Slice != nil {
 		return slicedSQL(q)
 	}
 	if q.SQL != "" {
-		return trimSQL(q.SQL), nil
+		return loaders.TrimSQL(q.SQL), nil
 	}
 	t, err := quoteTable(q.Table)
 	if err != nil {
@@ -431,37 +419,13 @@ func selectSQL(q loaders.Query) (string, error) {
 }
 
 func fromClause(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.SQL != "" {
-		return "(" + trimSQL(q.SQL) + "\n) AS lake_query", nil
+		return "(" + loaders.TrimSQL(q.SQL) + "\n) AS lake_query", nil
 	}
 	return quoteTable(q.Table)
-}
-
-// redactedError hides secrets in the text of an error it wraps; errors.Is
-// and errors.As still reach the original.
-type redactedError struct {
-	err     error
-	secrets []string
-}
-
-func (e *redactedError) Error() string {
-	msg := e.err.Error()
-	for _, s := range e.secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-		}
-	}
-	return msg
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redact guards against any password that a driver error might quote.
-func redact(err error, secrets ...string) error {
-	return &redactedError{err: err, secrets: secrets}
 }
 
 // dsnPassword finds the password of a DSN the driver may not parse, the way

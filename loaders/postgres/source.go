@@ -40,7 +40,7 @@ type Source struct {
 func Open(ctx context.Context, dsn string) (*Source, error) {
 	config, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse postgres dsn: %w", redact(err, dsnPasswords(dsn)...))
+		return nil, fmt.Errorf("parse postgres dsn: %w", loaders.Redact(err, dsnPasswords(dsn)...))
 	}
 	if config.RuntimeParams["application_name"] == "" {
 		// Lets a DBA see in pg_stat_activity who holds the snapshot.
@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 func (s *Source) connect(ctx context.Context) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, s.config)
 	if err != nil {
-		return nil, fmt.Errorf("connect to postgres %s:%d: %w", s.config.Host, s.config.Port, redact(err, s.config.Password))
+		return nil, fmt.Errorf("connect to postgres %s:%d: %w", s.config.Host, s.config.Port, loaders.Redact(err, s.config.Password))
 	}
 	return conn, nil
 }
@@ -339,13 +339,6 @@ func queryName(q loaders.Query) string {
 	return q.Describe()
 }
 
-func checkQuery(q loaders.Query) error {
-	if (q.Table == "") == (q.SQL == "") {
-		return errors.New("query needs exactly one of table and sql")
-	}
-	return nil
-}
-
 // quoteTable quotes "schema.table" or "table" part by part, so mixed case
 // and reserved words name exactly that table.
 func quoteTable(table string) (string, error) {
@@ -361,20 +354,15 @@ func quoteTable(table string) (string, error) {
 	return pgx.Identifier(parts).Sanitize(), nil
 }
 
-// trimSQL drops trailing semicolons, so the SQL can be nested in a FROM.
-func trimSQL(sql string) string {
-	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n")
-}
-
 func selectSQL(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.Slice != nil {
 		return slicedSQL(q)
 	}
 	if q.SQL != "" {
-		return trimSQL(q.SQL), nil
+		return loaders.TrimSQL(q.SQL), nil
 	}
 	t, err := quoteTable(q.Table)
 	if err != nil {
@@ -408,37 +396,13 @@ func slicedSQL(q loaders.Query) (string, error) {
 }
 
 func fromClause(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.SQL != "" {
-		return "(" + trimSQL(q.SQL) + "\n) AS lake_query", nil
+		return "(" + loaders.TrimSQL(q.SQL) + "\n) AS lake_query", nil
 	}
 	return quoteTable(q.Table)
-}
-
-// redactedError hides secrets in the text of an error it wraps; errors.Is
-// and errors.As still reach the original.
-type redactedError struct {
-	err     error
-	secrets []string
-}
-
-func (e *redactedError) Error() string {
-	msg := e.err.Error()
-	for _, s := range e.secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-		}
-	}
-	return msg
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redact guards against any password that a driver error might quote.
-func redact(err error, secrets ...string) error {
-	return &redactedError{err: err, secrets: secrets}
 }
 
 // dsnPasswords finds, as well as it can, the password in a DSN that pgx

@@ -261,20 +261,8 @@ func quoteTable(table string) string {
 	return strings.Join(parts, ".")
 }
 
-func checkQuery(q loaders.Query) error {
-	if (q.Table == "") == (q.SQL == "") {
-		return fmt.Errorf("query %s: set exactly one of table and sql", q.Name)
-	}
-	return nil
-}
-
-// trimSQL drops trailing semicolons so the statement can be a subquery.
-func trimSQL(s string) string {
-	return strings.TrimRight(strings.TrimSpace(s), "; \t\r\n")
-}
-
 func selectStatement(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.Slice != nil {
@@ -282,18 +270,18 @@ func selectStatement(q loaders.Query) (string, error) {
 	}
 	if q.SQL != "" {
 		// Run as written: wrapping it would hide declared types.
-		return trimSQL(q.SQL), nil
+		return loaders.TrimSQL(q.SQL), nil
 	}
 	return "SELECT * FROM " + quoteTable(q.Table), nil
 }
 
 func fromClause(q loaders.Query) (string, error) {
-	if err := checkQuery(q); err != nil {
+	if err := q.Check(); err != nil {
 		return "", err
 	}
 	if q.SQL != "" {
 		// The newline ends a trailing -- comment before the parenthesis.
-		return "(" + trimSQL(q.SQL) + "\n)", nil
+		return "(" + loaders.TrimSQL(q.SQL) + "\n)", nil
 	}
 	return quoteTable(q.Table), nil
 }
