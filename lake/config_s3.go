@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,7 +33,20 @@ type S3Config struct {
 	// PartSize × (UploadConcurrency + 1) in memory.
 	PartSize          ByteSize `yaml:"part_size"`
 	UploadConcurrency Count    `yaml:"upload_concurrency"`
+	// MaxAttempts is how many times one S3 request is tried before the
+	// run gives up on it; MaxBackoff the longest wait between two tries.
+	// Zero means the store's defaults (10 attempts, 20s).
+	MaxAttempts Count    `yaml:"max_attempts"`
+	MaxBackoff  Duration `yaml:"max_backoff"`
 }
+
+// Limits of s3.max_attempts and s3.max_backoff: beyond them a night could
+// wait on one request for hours.
+const (
+	maxS3Attempts   = 50
+	minS3MaxBackoff = 10 * time.Millisecond
+	maxS3MaxBackoff = 5 * time.Minute
+)
 
 var sseModes = []string{"AES256", "aws:kms"}
 
@@ -70,6 +84,24 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 	*c = Count(v)
 	return nil
 }
+
+// Duration is a length of time, written as Go writes it: 500ms, 20s, 2m.
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration such as 20s.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a duration such as 20s, got %s", describe(n))
+	}
+	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration; expected a number with a unit such as 500ms, 20s or 2m", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) String() string { return time.Duration(d).String() }
 
 // IsS3 reports whether the warehouse is an s3:// URL.
 func (c *Config) IsS3() bool { return strings.HasPrefix(c.Warehouse, "s3://") }
@@ -122,6 +154,12 @@ func (v *validator) validateWarehouse() {
 	if c.present("s3.upload_concurrency") && (s.UploadConcurrency < 1 || s.UploadConcurrency > 64) {
 		v.add("s3.upload_concurrency", "%d; expected 1 to 64", s.UploadConcurrency)
 	}
+	if c.present("s3.max_attempts") && (s.MaxAttempts < 1 || s.MaxAttempts > maxS3Attempts) {
+		v.add("s3.max_attempts", "%d; expected 1 (no retries) to %d", s.MaxAttempts, maxS3Attempts)
+	}
+	if b := time.Duration(s.MaxBackoff); c.present("s3.max_backoff") && (b < minS3MaxBackoff || b > maxS3MaxBackoff) {
+		v.add("s3.max_backoff", "%s; expected between %s and %s", b, minS3MaxBackoff, maxS3MaxBackoff)
+	}
 }
 
 // S3Options are the warehouse.S3Options of an s3:// warehouse.
@@ -133,6 +171,7 @@ func (c *Config) S3Options() (warehouse.S3Options, error) {
 	return warehouse.S3Options{
 		Bucket: bucket, Prefix: prefix, Region: c.S3.Region, Endpoint: c.S3.Endpoint, PathStyle: bool(c.S3.PathStyle),
 		SSE: c.S3.SSE, SSEKMSKeyID: c.S3.SSEKMSKeyID, PartSize: int64(c.S3.PartSize), UploadConcurrency: int(c.S3.UploadConcurrency),
+		MaxAttempts: int(c.S3.MaxAttempts), MaxBackoff: time.Duration(c.S3.MaxBackoff),
 	}, nil
 }
 

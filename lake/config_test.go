@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lake-engine/lake/lake/warehouse"
 )
 
 // env is a getenv over a fixed set of variables.
@@ -453,6 +456,8 @@ s3:
   sse_kms_key_id: k1
   part_size: 1MiB
   upload_concurrency: 0
+  max_attempts: 0
+  max_backoff: 1h
 ` + okTail,
 			want: []string{
 				`lake.yaml:1: warehouse: "Lake_Bucket" is not a valid S3 bucket name; expected 3 to 63 lower-case letters, digits, dots and hyphens`,
@@ -462,6 +467,21 @@ s3:
 				`lake.yaml:6: s3.sse_kms_key_id: set, but s3.sse is not aws:kms; expected sse: aws:kms with it`,
 				`lake.yaml:7: s3.part_size: 1MiB is outside S3's limits; expected between 5MiB and 5GiB`,
 				`lake.yaml:8: s3.upload_concurrency: 0; expected 1 to 64`,
+				`lake.yaml:9: s3.max_attempts: 0; expected 1 (no retries) to 50`,
+				`lake.yaml:10: s3.max_backoff: 1h0m0s; expected between 10ms and 5m0s`,
+			},
+		},
+		{
+			name: "s3 retry settings need their form",
+			yaml: `
+warehouse: s3://lake/prod
+s3:
+  max_attempts: many
+  max_backoff: soon
+` + okTail,
+			want: []string{
+				`lake.yaml:3: s3.max_attempts: expected a whole number such as 4`,
+				`lake.yaml:4: s3.max_backoff: "soon" is not a duration; expected a number with a unit such as 500ms, 20s or 2m`,
 			},
 		},
 		{
@@ -801,6 +821,39 @@ func assertConfig(t *testing.T, got *Config, want Config) {
 	g.Location, g.lines, g.nulls, g.failed = nil, nil, nil, nil
 	if !reflect.DeepEqual(g, want) {
 		t.Errorf("config:\n%+v\nwant:\n%+v", g, want)
+	}
+}
+
+func TestS3RetryBudgetReachesTheStore(t *testing.T) {
+	cases := []struct {
+		name       string
+		s3         string
+		attempts   int
+		maxBackoff time.Duration
+	}{
+		{"unset: the store's defaults", "{endpoint: http://127.0.0.1:4566}", 10, 20 * time.Second},
+		{"set in lake.yaml", "{endpoint: http://127.0.0.1:4566, max_attempts: 2, max_backoff: 250ms}", 2, 250 * time.Millisecond},
+		{"one attempt means no retries", "{max_attempts: 1}", 1, 20 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseFile("/srv/lake/lake.yaml", "warehouse: s3://lake/prod\ns3: "+tc.s3+"\n"+okTail, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts, err := c.S3Options()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// NewS3 applies the defaults and contacts nothing.
+			s, err := warehouse.NewS3(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Options(); got.MaxAttempts != tc.attempts || got.MaxBackoff != tc.maxBackoff {
+				t.Errorf("store retries %d times, waits at most %s; want %d, %s", got.MaxAttempts, got.MaxBackoff, tc.attempts, tc.maxBackoff)
+			}
+		})
 	}
 }
 

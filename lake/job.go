@@ -234,14 +234,21 @@ func (j *Job) importTable(ctx context.Context, log *slog.Logger, snap loaders.Sn
 	case errors.Is(err, partitions.ErrCommittedByOther):
 		log.Info("partition was committed by another run meanwhile; this run's files were removed")
 		return TableResult{Table: name, DS: ds, Status: StatusSkipped, Seconds: secs, Message: "committed by another run while this run was writing"}
+	case errors.Is(err, partitions.ErrLeftovers):
+		// Committed and complete: report it so, with the warning.
+		log.Warn("committed, but this run's leftovers could not be removed; a later run sweeps them", "err", err)
 	case err != nil:
 		log.Error("table failed; its latest partition stays as it was", "err", err)
 		return failed(t, ds, secs, err)
 	}
+	message := ""
+	if err != nil {
+		message = err.Error()
+	}
 	log.Info("committed", "mode", m.Mode, "rows", m.TotalRows(), "rows_read", m.Rows.Written, "rows_carried", m.Rows.Carried,
 		"bytes", m.Bytes(), "files", len(m.Files), "seconds", secs)
 	return TableResult{Table: name, DS: ds, Status: StatusCommitted, Mode: m.Mode, Rows: m.TotalRows(), RowsRead: m.Rows.Written,
-		Bytes: m.Bytes(), Files: len(m.Files), Seconds: secs}
+		Bytes: m.Bytes(), Files: len(m.Files), Seconds: secs, Message: message}
 }
 
 func (j *Job) parquetOptions() parquetfile.Options {

@@ -132,6 +132,10 @@ func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.S
 	}
 	m.FinishedAt = j.now().UTC()
 	if err := attempt.Commit(ctx, m); err != nil {
+		if errors.Is(err, partitions.ErrLeftovers) {
+			committed = true
+			return m, err
+		}
 		return nil, err
 	}
 	committed = true

@@ -13,6 +13,12 @@ import (
 	"github.com/lake-engine/lake/lake/warehouse"
 )
 
+// ErrLeftovers is returned (wrapped) by Commit when the partition was
+// committed but removing the attempt's own leftovers (its files, owner
+// record or claim) failed. The partition is complete and visible; a later
+// run's Sweep removes the leftovers.
+var ErrLeftovers = errors.New("the partition is committed, but its clean-up failed; a later run removes the leftovers")
+
 // ErrCommittedByOther is returned (wrapped) by Commit when another run
 // committed the same partition first.
 var ErrCommittedByOther = errors.New("partition was committed by another run")
@@ -132,7 +138,7 @@ func (a *Attempt) Commit(ctx context.Context, m *Manifest) error {
 	}
 	// The partition is committed; the owner record is now only litter.
 	if err := a.store.Delete(ctx, a.ownerKey); err != nil {
-		return fmt.Errorf("commit %s: remove owner record (the partition is committed): %w", a.key, err)
+		return fmt.Errorf("commit %s: remove owner record: %w: %w", a.key, ErrLeftovers, err)
 	}
 	return nil
 }

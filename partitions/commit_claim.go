@@ -247,7 +247,7 @@ func (a *Attempt) commitByClaim(ctx context.Context, sw warehouse.Swapper, m *Ma
 		return fmt.Errorf("commit %s: remove stray files (the partition is committed): %w", a.key, err)
 	}
 	if err := a.Abort(ctx); err != nil {
-		return fmt.Errorf("commit %s: remove the attempt (the partition is committed): %w", a.key, err)
+		return fmt.Errorf("commit %s: remove the attempt: %w: %w", a.key, ErrLeftovers, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -319,5 +320,91 @@ func TestS3RunSucceedsThroughInjectedFaults(t *testing.T) {
 	committed, _ := s3PartitionState(t, store, "orders")
 	if fmt.Sprint(committed) != "[2025-01-01]" {
 		t.Fatalf("committed %v", committed)
+	}
+}
+
+// A night whose S3 requests keep failing gives up after s3.max_attempts
+// tries of one request, within seconds, saying which S3 and which object,
+// and publishes nothing partial.
+func TestS3RunGivesUpWhenFaultsDoNotStop(t *testing.T) {
+	dir := t.TempDir()
+	store := s3Shop(t, dir, 20_000, "")
+	srv := testenv.S3(t)
+	// From request number failFrom on (0: never), every request fails,
+	// each way the proxy can fail one.
+	var failFrom atomic.Int64
+	p := testenv.NewFaultProxy(t, srv.Endpoint, func(n int64) testenv.Fault {
+		if f := failFrom.Load(); f == 0 || n < f {
+			return testenv.Pass
+		}
+		return []testenv.Fault{testenv.SlowDown, testenv.ServerErr, testenv.Reset}[n%3]
+	})
+	cfg, _ := os.ReadFile(filepath.Join(dir, "lake.yaml"))
+	cfg = bytes.Replace(cfg, []byte("endpoint: "+srv.Endpoint), []byte("endpoint: "+p.URL), 1)
+	cfg = bytes.Replace(cfg, []byte("upload_concurrency: 2}"), []byte("upload_concurrency: 2, max_attempts: 2}"), 1)
+	os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644)
+
+	// A healthy night through the proxy counts the requests of a night.
+	if r := lake(t, dir, "run", "--ds", "2025-01-01"); r.code != 0 {
+		t.Fatalf("healthy night: exit %d\n%s", r.code, r.stderr)
+	}
+	night := p.Requests.Load()
+	t.Logf("a night makes %d requests", night)
+
+	cases := []struct {
+		name, ds string
+		failFrom int64 // requests into the night
+	}{
+		{"every request fails", "2025-01-02", 1},
+		{"faults start mid-night and never stop", "2025-01-03", night / 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			failFrom.Store(p.Requests.Load() + tc.failFrom)
+			start := time.Now()
+			r := lake(t, dir, "run", "--ds", tc.ds, "--json")
+			took := time.Since(start)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			// The default budget (10 tries, up to 20s apart) takes minutes.
+			if took > 30*time.Second {
+				t.Errorf("took %v to give up with max_attempts: 2", took)
+			}
+			var rep struct {
+				Tables []struct{ Table, Status, Message string }
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("run report: %v\n%s", err, r.stdout)
+			}
+			failed := 0
+			for _, tr := range rep.Tables {
+				table := strings.TrimPrefix(tr.Table, "dwh.")
+				committed, _ := s3PartitionState(t, store, table) // fails on a partial committed partition
+				// A fault after the commit point (removing the attempt)
+				// leaves a complete committed partition: the report must
+				// say committed, and a table reported committed must be.
+				if contains(committed, tc.ds) {
+					if tr.Status != "committed" {
+						t.Errorf("%s: ds=%s is committed but reported %s: %s", tr.Table, tc.ds, tr.Status, tr.Message)
+					}
+					continue
+				}
+				if tr.Status == "committed" {
+					t.Errorf("%s reported committed, but ds=%s is not", tr.Table, tc.ds)
+					continue
+				}
+				failed++
+				for _, want := range []string{store.String() + "/dwh/" + table + "/", "S3 at " + p.URL, "after 2 attempts, giving up"} {
+					if !strings.Contains(tr.Message, want) {
+						t.Errorf("%s: message does not say %q: %s", tr.Table, want, tr.Message)
+					}
+				}
+			}
+			if failed == 0 {
+				t.Fatalf("no table failed: the faults came too late\n%s", r.stdout)
+			}
+			t.Logf("%d tables failed in %v", failed, took)
+		})
 	}
 }

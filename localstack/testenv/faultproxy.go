@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,25 @@ type FaultProxy struct {
 	Faults   atomic.Int64
 	Decide   func(n int64) Fault
 	Delay    time.Duration
+
+	mu        sync.Mutex
+	exchanges []Exchange
+}
+
+// Exchange is a request the proxy forwarded to the server, and its answer.
+type Exchange struct {
+	Method, Path string
+	// Sent and Received are the bytes of the request's body and of the
+	// response's: what went through the client.
+	Sent, Received int64
+}
+
+// Exchanges returns the requests forwarded so far, in the order their
+// responses went back to the client.
+func (p *FaultProxy) Exchanges() []Exchange {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.exchanges)
 }
 
 // NewFaultProxy starts a proxy to target (http://host:port) for the test.
@@ -117,8 +137,10 @@ func (p *FaultProxy) serve(c net.Conn, target string) {
 				code, name = 500, "InternalError"
 			}
 			body := "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + name + "</Code><Message>injected by the test</Message></Error>"
+			// Request makes Write leave out the body of an answer to HEAD,
+			// as a real server does.
 			resp := &http.Response{StatusCode: code, ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{"Content-Type": {"application/xml"}},
-				ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body))}
+				ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body)), Request: req}
 			if resp.Write(c) != nil {
 				return
 			}
@@ -126,6 +148,8 @@ func (p *FaultProxy) serve(c net.Conn, target string) {
 		case Slow:
 			time.Sleep(p.Delay)
 		}
+		x := Exchange{Method: req.Method, Path: req.URL.Path}
+		req.Body = countBody(req.Body, &x.Sent)
 		if err := req.Write(up); err != nil {
 			return
 		}
@@ -133,10 +157,34 @@ func (p *FaultProxy) serve(c net.Conn, target string) {
 		if err != nil {
 			return
 		}
+		resp.Body = countBody(resp.Body, &x.Received)
 		err = resp.Write(c)
 		resp.Body.Close()
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		p.exchanges = append(p.exchanges, x)
+		p.mu.Unlock()
 	}
+}
+
+// countBody adds the bytes read from body to n. An empty body stays
+// http.NoBody: Write then sends it as it came, without probing it.
+func countBody(body io.ReadCloser, n *int64) io.ReadCloser {
+	if body == nil || body == http.NoBody {
+		return body
+	}
+	return &countedBody{body, n}
+}
+
+type countedBody struct {
+	io.ReadCloser
+	n *int64
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	*b.n += int64(k)
+	return k, err
 }
