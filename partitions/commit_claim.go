@@ -41,7 +41,7 @@ type Claim struct {
 // dead reports whether the claim's owner can no longer be writing: it ran
 // on this host and its process is gone, or the claim expired.
 func (c *Claim) dead(now time.Time, host string) bool {
-	return now.After(c.Expires) || (c.Host == host && !processAlive(c.PID))
+	return now.After(c.Expires) || (c.Host == host && !warehouse.ProcessAlive(c.PID))
 }
 
 // heldClaim is a claim this process holds, at a known version.

@@ -3,11 +3,9 @@ package partitions
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lake-engine/lake/lake/warehouse"
@@ -29,6 +27,12 @@ const orphanAfter = time.Hour
 // partition's manifest lists are never touched.
 func Sweep(ctx context.Context, store warehouse.Store, schema, table string, now time.Time) ([]string, error) {
 	prefix := Key{Schema: schema, Table: table}.TablePrefix() + attemptsDir + "/"
+	if ts, ok := store.(warehouse.TempSweeper); ok {
+		// A writer killed mid-write leaves a temporary file no listing shows.
+		if err := ts.SweepTemp(ctx, prefix); err != nil {
+			return nil, err
+		}
+	}
 	entries, err := store.List(ctx, prefix)
 	if err != nil {
 		return nil, err
@@ -53,7 +57,7 @@ func Sweep(ctx context.Context, store warehouse.Store, schema, table string, now
 		if err != nil {
 			continue // unreadable: being written right now, or damaged; age decides next time
 		}
-		dead := now.Sub(o.Started) > StaleAfter || (o.Host == host && !processAlive(o.PID))
+		dead := now.Sub(o.Started) > StaleAfter || (o.Host == host && !warehouse.ProcessAlive(o.PID))
 		if !dead {
 			delete(newest, name)
 			continue
@@ -96,20 +100,4 @@ func readOwner(ctx context.Context, store warehouse.Store, key string) (*Owner, 
 		return nil, err
 	}
 	return &o, nil
-}
-
-// processAlive reports whether a process with this pid runs on this host.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	if pid == os.Getpid() {
-		return true
-	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

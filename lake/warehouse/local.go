@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -56,11 +57,64 @@ func (l *Local) Create(ctx context.Context, key string) (Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", key, err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(final)+"-*")
+	f, err := createTemp(dir, filepath.Base(final))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", key, err)
 	}
 	return &localWriter{f: f, final: final, key: key}, nil
+}
+
+// tempPrefix starts the name of every temporary file. The writer's pid
+// follows, so that SweepTemp can tell a live write from a killed one.
+const tempPrefix = ".tmp-"
+
+func createTemp(dir, base string) (*os.File, error) {
+	return os.CreateTemp(dir, tempPrefix+strconv.Itoa(os.Getpid())+"-"+base+"-*")
+}
+
+// TempSweeper is implemented by stores whose writes leave temporary files
+// behind when a writer is killed.
+type TempSweeper interface {
+	// SweepTemp removes, below prefix, the temporary files of writers that
+	// no longer run.
+	SweepTemp(ctx context.Context, prefix string) error
+}
+
+var _ TempSweeper = (*Local)(nil)
+
+// SweepTemp removes the temporary files below prefix whose writing process
+// is gone. Folders stay: a live writer may have just made one.
+func (l *Local) SweepTemp(ctx context.Context, prefix string) error {
+	err := filepath.WalkDir(l.path(prefix), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rest, ok := strings.CutPrefix(d.Name(), tempPrefix)
+		if !ok {
+			return nil
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		if pid, err := strconv.Atoi(pidText); err == nil && ProcessAlive(pid) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sweep temporary files under %s: %w", prefix, err)
+	}
+	return nil
 }
 
 type localWriter struct {
@@ -157,7 +211,7 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Entry, error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".tmp-") {
+		if d.IsDir() || strings.HasPrefix(d.Name(), tempPrefix) {
 			return nil
 		}
 		rel, err := filepath.Rel(l.root, p)
@@ -196,7 +250,7 @@ func (l *Local) PutIfAbsent(ctx context.Context, key string, data []byte) error 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", key, err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(final)+"-*")
+	f, err := createTemp(dir, filepath.Base(final))
 	if err != nil {
 		return fmt.Errorf("create %s: %w", key, err)
 	}

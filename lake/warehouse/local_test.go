@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +84,37 @@ func TestLocalStore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, newLocal(t))
 		})
+	}
+}
+
+func TestSweepTempRemovesOnlyFilesOfDeadWriters(t *testing.T) {
+	ctx := context.Background()
+	s, err := NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A writer that exists no more: a process that has exited.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.root, "dwh", "orders", ".attempts")
+	os.MkdirAll(dir, 0o755)
+	dead := filepath.Join(dir, fmt.Sprintf(".tmp-%d-r1-ds=2026-11-22.json-123", cmd.Process.Pid))
+	os.WriteFile(dead, []byte("half"), 0o644)
+	live, err := s.Create(ctx, "dwh/orders/.attempts/r2-ds=2026-11-22.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	if err := s.SweepTemp(ctx, "dwh/orders/.attempts/"); err != nil {
+		t.Fatal(err)
+	}
+	des, _ := os.ReadDir(dir)
+	if len(des) != 1 || !strings.HasPrefix(des[0].Name(), fmt.Sprintf(".tmp-%d-r2-", os.Getpid())) {
+		t.Fatalf("left %v; want only the live writer's temporary file", des)
+	}
+	if err := live.Commit(); err != nil {
+		t.Fatalf("the live write was disturbed: %v", err)
 	}
 }
