@@ -14,9 +14,10 @@ import (
 )
 
 // ErrLeftovers is returned (wrapped) by Commit when the partition was
-// committed but removing the attempt's own leftovers (its files, owner
-// record or claim) failed. The partition is complete and visible; a later
-// run's Sweep removes the leftovers.
+// committed but a clean-up after the commit point failed: removing the
+// attempt's files or owner record, or (S3) files in the folder that the
+// manifest does not list. The partition is committed; a later run's Sweep
+// removes the leftovers (on S3 the claim is kept until then).
 var ErrLeftovers = errors.New("the partition is committed, but its clean-up failed; a later run removes the leftovers")
 
 // ErrCommittedByOther is returned (wrapped) by Commit when another run

@@ -198,7 +198,12 @@ func (a *Attempt) commitByClaim(ctx context.Context, sw warehouse.Swapper, m *Ma
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", a.key, err)
 	}
-	defer hold.release(context.WithoutCancel(ctx))
+	keepClaim := false
+	defer func() {
+		if !keepClaim {
+			hold.release(context.WithoutCancel(ctx))
+		}
+	}()
 
 	// A run may have committed and released between our look and our claim.
 	if done, err := committed(ctx, a.store, a.key); err != nil || done {
@@ -244,7 +249,10 @@ func (a *Attempt) commitByClaim(ctx context.Context, sw warehouse.Swapper, m *Ma
 	// still have landed in the folder: remove anything the manifest does
 	// not list, so that the folder holds exactly the manifest's files.
 	if _, err := removeStrays(ctx, a.store, a.key, m); err != nil {
-		return fmt.Errorf("commit %s: remove stray files (the partition is committed): %w", a.key, err)
+		// Keep the claim: once this process is gone, Sweep takes it over
+		// and removes what the manifest does not list.
+		keepClaim = true
+		return fmt.Errorf("commit %s: remove stray files: %w: %w", a.key, ErrLeftovers, err)
 	}
 	if err := a.Abort(ctx); err != nil {
 		return fmt.Errorf("commit %s: remove the attempt: %w: %w", a.key, ErrLeftovers, err)
