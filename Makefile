@@ -21,7 +21,7 @@ build: ## build bin/lake and bin/lake-demo
 demo: build ## fresh machine, no servers: make a demo shop, run three nights, query them
 	bash localstack/demo.sh
 
-test: ## start the test servers (PostgreSQL), then run every test
+test: ## start the test servers (PostgreSQL, MariaDB, S3, two Trino), then run every test
 	@set -euo pipefail; eval "$$($(SERVICES) up)"; \
 	$(GO) test -count=1 -timeout 20m ./...
 
