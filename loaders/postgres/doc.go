@@ -15,9 +15,12 @@
 //
 // Column types are resolved (enums, domains and array elements through
 // pg_type) before any row is read, so an unsupported column fails first,
-// with a *loaders.UnsupportedTypeError. Rows are decoded straight from the
-// wire into reused builders, a batch at a time: memory depends on the batch
-// size, not on the table size.
+// with a *loaders.UnsupportedTypeError. Rows then come from
+// COPY (SELECT ...) TO STDOUT (FORMAT binary), the fastest way out of
+// Postgres, inside the snapshot's transaction (a slice's bound inlined as a
+// typed literal, as COPY takes no parameters). copy.go decodes the stream as
+// it arrives straight into reused builders, a batch at a time: memory depends
+// on the batch size, not on the table size.
 //
 // Type mapping (every Arrow field is nullable; the field's
 // loaders.MetaSourceType metadata and loaders.Column.SourceType hold the

@@ -13,7 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/lake-engine/lake/loaders"
@@ -148,28 +147,50 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 }
 
 // sliceParams encodes a slice's bound for the parameter types the server
-// inferred from the column, and refuses a column that is not a date or a
-// timestamp: comparing text with a date would silently compare strings.
+// inferred from the column.
 func sliceParams(s *loaders.Slice, oids []uint32) ([][]byte, error) {
 	if s == nil {
 		return nil, nil
 	}
 	params := make([][]byte, len(oids))
 	for i, oid := range oids {
-		var v string
-		switch oid {
-		case pgtype.DateOID:
-			v = s.Bound.Format("2006-01-02")
-		case pgtype.TimestampOID:
-			v = s.Bound.Format("2006-01-02 15:04:05.999999")
-		case pgtype.TimestamptzOID:
-			v = s.Bound.Format("2006-01-02 15:04:05.999999Z07:00")
-		default:
-			return nil, fmt.Errorf("incremental column %s is not a date or timestamp (type oid %d); expected a date, timestamp or timestamptz column", s.Column, oid)
+		v, _, err := formatBound(s, oid)
+		if err != nil {
+			return nil, err
 		}
 		params[i] = []byte(v)
 	}
 	return params, nil
+}
+
+// sliceLiteral is the bound as a typed SQL literal for the parameter type the
+// server inferred for $1, for statements that take no parameters (COPY).
+func sliceLiteral(s *loaders.Slice, oids []uint32) (string, error) {
+	if len(oids) != 1 {
+		return "", fmt.Errorf("sliced query has %d parameters, want 1", len(oids))
+	}
+	v, typ, err := formatBound(s, oids[0])
+	if err != nil {
+		return "", err
+	}
+	// v holds only digits, '-', ':', '.', '+' and ' ': no quote to escape.
+	return "'" + v + "'::pg_catalog." + typ, nil
+}
+
+// formatBound prints a slice's bound exactly, as the column's type reads
+// it, and refuses a column that is not a date or a timestamp: comparing text
+// with a date would silently compare strings. A timestamptz bound carries
+// its explicit offset, so the session's TimeZone cannot shift it.
+func formatBound(s *loaders.Slice, oid uint32) (value, typ string, err error) {
+	switch oid {
+	case pgtype.DateOID:
+		return s.Bound.Format("2006-01-02"), "date", nil
+	case pgtype.TimestampOID:
+		return s.Bound.Format("2006-01-02 15:04:05.999999"), "timestamp", nil
+	case pgtype.TimestamptzOID:
+		return s.Bound.Format("2006-01-02 15:04:05.999999-07:00"), "timestamptz", nil
+	}
+	return "", "", fmt.Errorf("incremental column %s is not a date or timestamp (type oid %d); expected a date, timestamp or timestamptz column", s.Column, oid)
 }
 
 // Read streams the query's rows to sink in batches of at most opts.Rows()
@@ -180,23 +201,32 @@ func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.Read
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
-	err = sn.savepoint(ctx, func() error { return sn.read(ctx, queryName(q), sql, q.Slice, opts.Rows(), sink) })
+	err = sn.savepoint(ctx, func() error { return sn.read(ctx, q, sql, opts.Rows(), sink) })
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
 	return nil
 }
 
-func (sn *Snapshot) read(ctx context.Context, name, sql string, slice *loaders.Slice, batchRows int, sink loaders.RecordSink) error {
+func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batchRows int, sink loaders.RecordSink) error {
+	name := queryName(q)
 	pg := sn.conn.PgConn()
 	// Describing the statement gives the column types without running it.
 	desc, err := pg.Prepare(ctx, "", sql, nil)
 	if err != nil {
 		return fmt.Errorf("describe query: %w", err)
 	}
-	params, err := sliceParams(slice, desc.ParamOIDs)
-	if err != nil {
-		return err
+	// COPY takes no parameters: the slice's bound goes in as a literal of
+	// the type the server inferred for $1.
+	copySelect := sql
+	if q.Slice != nil {
+		lit, err := sliceLiteral(q.Slice, desc.ParamOIDs)
+		if err != nil {
+			return err
+		}
+		if copySelect, err = slicedSQL(q, lit); err != nil {
+			return err
+		}
 	}
 	cols, err := sn.types.resolveColumns(ctx, name, desc.Fields)
 	if err != nil {
@@ -223,61 +253,39 @@ func (sn *Snapshot) read(ctx context.Context, name, sql string, slice *loaders.S
 	defer rb.Release()
 	builders := rb.Fields()
 	appenders := make([]appender, len(cols))
-	formats := make([]int16, len(cols))
 	for i, c := range cols {
 		appenders[i] = c.bind(builders[i])
-		formats[i] = pgx.BinaryFormatCode
 	}
-
-	rr := pg.ExecParams(ctx, sql, params, desc.ParamOIDs, nil, formats)
-	pending, err := stream(rr, name, cols, builders, appenders, batchRows, func() error { return flush(rb, sink) })
+	dec := &copyDecoder{
+		name:      name,
+		cols:      cols,
+		builders:  builders,
+		appenders: appenders,
+		batchRows: batchRows,
+		flush:     func() error { return flush(rb, sink) },
+		onError: func() {
+			// The server may still be sending rows; cancel rather than
+			// drain what could be the rest of a big table.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_ = pg.CancelRequest(cctx)
+			cancel()
+		},
+	}
+	_, err = pg.CopyTo(ctx, dec, "COPY ("+copySelect+"\n) TO STDOUT (FORMAT binary)")
+	if dec.err != nil {
+		// The cancel makes CopyTo fail too; the decoder's error is the cause.
+		return dec.err
+	}
 	if err != nil {
-		// The server may still be sending rows; cancel rather than drain
-		// what could be the rest of a big table.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_ = pg.CancelRequest(cctx)
-		cancel()
-		_, _ = rr.Close()
 		return err
 	}
-	if _, err := rr.Close(); err != nil {
+	if err := dec.finish(); err != nil {
 		return err
 	}
-	if pending {
+	if dec.inBatch > 0 {
 		return flush(rb, sink)
 	}
 	return nil
-}
-
-// stream appends the result's rows to the builders, calling flush after every
-// batchRows rows. It reports whether rows wait for a last flush.
-func stream(rr *pgconn.ResultReader, name string, cols []resolvedColumn, builders []array.Builder, appenders []appender, batchRows int, flush func() error) (pending bool, err error) {
-	inBatch := 0
-	var row int64
-	for rr.NextRow() {
-		row++
-		values := rr.Values()
-		if len(values) != len(appenders) {
-			return false, fmt.Errorf("row %d has %d values for %d columns", row, len(values), len(appenders))
-		}
-		for i, v := range values {
-			if v == nil {
-				builders[i].AppendNull()
-				continue
-			}
-			if err := appenders[i](v); err != nil {
-				return false, fmt.Errorf("%s.%s: row %d: %w", name, cols[i].Name, row, err)
-			}
-		}
-		inBatch++
-		if inBatch == batchRows {
-			if err := flush(); err != nil {
-				return false, err
-			}
-			inBatch = 0
-		}
-	}
-	return inBatch > 0, nil
 }
 
 func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
@@ -359,7 +367,7 @@ func selectSQL(q loaders.Query) (string, error) {
 		return "", err
 	}
 	if q.Slice != nil {
-		return slicedSQL(q)
+		return slicedSQL(q, "$1")
 	}
 	if q.SQL != "" {
 		return loaders.TrimSQL(q.SQL), nil
@@ -371,9 +379,10 @@ func selectSQL(q loaders.Query) (string, error) {
 	return "SELECT * FROM " + t, nil
 }
 
-// slicedSQL wraps the query in a WHERE on its slice's column, with the
-// bound as parameter $1 (whose type the server infers from the column).
-func slicedSQL(q loaders.Query) (string, error) {
+// slicedSQL wraps the query in a WHERE on its slice's column, compared with
+// bound: parameter $1 (whose type the server infers from the column) or the
+// literal that sliceLiteral made for that type.
+func slicedSQL(q loaders.Query, bound string) (string, error) {
 	s := q.Slice
 	if s.Column == "" {
 		return "", errors.New("slice needs a column")
@@ -388,9 +397,9 @@ func slicedSQL(q loaders.Query) (string, error) {
 	col := "lake_query." + pgx.Identifier{s.Column}.Sanitize()
 	switch s.Side {
 	case loaders.Recent:
-		return "SELECT * FROM " + from + " WHERE " + col + " >= $1", nil
+		return "SELECT * FROM " + from + " WHERE " + col + " >= " + bound, nil
 	case loaders.Tail:
-		return "SELECT * FROM " + from + " WHERE " + col + " < $1 OR " + col + " IS NULL", nil
+		return "SELECT * FROM " + from + " WHERE " + col + " < " + bound + " OR " + col + " IS NULL", nil
 	}
 	return "", fmt.Errorf("slice side %d: expected recent or tail", s.Side)
 }
