@@ -130,9 +130,9 @@ func statuses(rep *lake.Report) string {
 }
 
 // query runs SQL on the DuckDB catalog as `lake query` does.
-func query(t *testing.T, cfg *lake.Config, q string) string {
+func query(t *testing.T, cfg *lake.Config, q string, opts ...duckdb.Option) string {
 	t.Helper()
-	db, conn, err := duckdb.OpenReadOnly(context.Background(), cfg.Clusters[0].Path)
+	db, conn, err := duckdb.OpenReadOnly(context.Background(), cfg.Clusters[0].Path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,25 +159,7 @@ func TestMySQLUnsupportedTypeFailsOnlyItsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  my: {driver: mysql, dsn: %q}
-tables:
-  - {name: spans, source: my}
-  - {name: ok, source: my}
-`, dsn))
-	rep := run(t, newJob(t, cfg), "2026-11-20")
-	if got := statuses(rep); got != "dwh.ok=committed dwh.spans=failed" {
-		t.Fatalf("%s", got)
-	}
-	for _, r := range rep.Tables {
-		if r.Table == "dwh.spans" && (!strings.Contains(r.Message, "dwh.spans.length") || !strings.Contains(r.Message, "time")) {
-			t.Errorf("message does not name the column and type: %s", r.Message)
-		}
-	}
+	checkUnsupportedTypeFailsOnlyItsTable(t, "mysql", dsn, "time")
 }
 
 // A mysql DSN of the wrong shape is a config error naming the key, without

@@ -115,22 +115,29 @@ func TestPostgresUnsupportedTypeFailsOnlyItsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
+	checkUnsupportedTypeFailsOnlyItsTable(t, "postgres", dsn, "interval")
+}
+
+// checkUnsupportedTypeFailsOnlyItsTable runs a night of a source holding
+// tables spans (whose column length has an unsupported type) and ok: spans
+// fails with a message naming the column and the type, ok commits.
+func checkUnsupportedTypeFailsOnlyItsTable(t *testing.T, driver, dsn, typeName string) {
+	t.Helper()
+	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf(`
 warehouse: ./warehouse
 max_ds_age: 3650d # the tests replay fixed nights long past
 sources:
-  pg: {driver: postgres, dsn: %q}
+  src: {driver: %s, dsn: %q}
 tables:
-  - {name: spans, source: pg}
-  - {name: ok, source: pg}
-`, dsn))
+  - {name: spans, source: src}
+  - {name: ok, source: src}
+`, driver, dsn))
 	rep := run(t, newJob(t, cfg), "2026-11-20")
 	if got := statuses(rep); got != "dwh.ok=committed dwh.spans=failed" {
 		t.Fatalf("%s", got)
 	}
 	for _, r := range rep.Tables {
-		if r.Table == "dwh.spans" && (!strings.Contains(r.Message, "dwh.spans.length") || !strings.Contains(r.Message, "interval")) {
+		if r.Table == "dwh.spans" && (!strings.Contains(r.Message, "dwh.spans.length") || !strings.Contains(r.Message, typeName)) {
 			t.Errorf("message does not name the column and type: %s", r.Message)
 		}
 	}

@@ -90,8 +90,8 @@ tables:
 	if err := rep.Err(); err != nil {
 		t.Fatalf("night 1: %v\n%+v\n%+v", err, rep.Tables, rep.Clusters)
 	}
-	t1 := trinoClient(t, url1, "hive")
-	t2 := trinoClient(t, url2, "hive")
+	t1 := testenv.TrinoClient(t, url1, "hive")
+	t2 := testenv.TrinoClient(t, url2, "hive")
 	both := map[string]*trino.Client{"t1": t1, "t2": t2}
 
 	t.Run("every source type round-trips through Trino", func(t *testing.T) {
@@ -106,7 +106,7 @@ tables:
 		}
 		for name, c := range both {
 			for _, tc := range cases {
-				if got := trinoQuery(t, c, fmt.Sprintf(tc.q, schema)); got != tc.want {
+				if got := testenv.TrinoRows(t, c, fmt.Sprintf(tc.q, schema)); got != tc.want {
 					t.Errorf("%s: %s\n got %s\nwant %s", name, tc.q, got, tc.want)
 				}
 			}
@@ -130,10 +130,10 @@ tables:
 			t.Fatal(err)
 		}
 		for name, c := range both {
-			if got := trinoQuery(t, c, `SELECT count(*), sum(price) FROM `+schema+`.items WHERE ds = '2026-11-20'`); got != want1 {
+			if got := testenv.TrinoRows(t, c, `SELECT count(*), sum(price) FROM `+schema+`.items WHERE ds = '2026-11-20'`); got != want1 {
 				t.Errorf("%s ds=2026-11-20: got %s, want %s", name, got, want1)
 			}
-			if got := trinoQuery(t, c, `SELECT count(*), sum(price) FROM `+schema+`.items_latest`); got != want2 {
+			if got := testenv.TrinoRows(t, c, `SELECT count(*), sum(price) FROM `+schema+`.items_latest`); got != want2 {
 				t.Errorf("%s _latest: got %s, want %s", name, got, want2)
 			}
 		}
@@ -144,17 +144,17 @@ tables:
 	t.Run("a new column is on every cluster, NULL in older partitions", func(t *testing.T) {
 		for name, c := range both {
 			q := `SELECT ds, count(*), count(label), max(label) FROM ` + schema + `.items GROUP BY ds ORDER BY ds`
-			if got, want := trinoQuery(t, c, q), "2026-11-20|100|0|\n2026-11-21|110|110|new"; got != want {
+			if got, want := testenv.TrinoRows(t, c, q), "2026-11-20|100|0|\n2026-11-21|110|110|new"; got != want {
 				t.Errorf("%s: got %s, want %s", name, got, want)
 			}
-			if got := trinoQuery(t, c, `SELECT count(label), min(ds) FROM `+schema+`.items_latest`); got != "110|2026-11-21" {
+			if got := testenv.TrinoRows(t, c, `SELECT count(label), min(ds) FROM `+schema+`.items_latest`); got != "110|2026-11-21" {
 				t.Errorf("%s _latest: got %s", name, got)
 			}
 		}
 	})
 	t.Run("a failed table keeps its _latest on yesterday on every cluster", func(t *testing.T) {
 		for name, c := range both {
-			if got := trinoQuery(t, c, `SELECT id, ds FROM `+schema+`.flaky_latest`); got != "7|2026-11-20" {
+			if got := testenv.TrinoRows(t, c, `SELECT id, ds FROM `+schema+`.flaky_latest`); got != "7|2026-11-20" {
 				t.Errorf("%s: got %s", name, got)
 			}
 		}
@@ -175,17 +175,17 @@ tables:
 	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "cluster t2") || strings.Contains(err.Error(), "cluster t1") {
 		t.Fatalf("night 3 with t2 down: %v", err)
 	}
-	if got := trinoQuery(t, t1, `SELECT max(ds), max(label) FROM `+schema+`.items_latest`); got != "2026-11-22|night3" {
+	if got := testenv.TrinoRows(t, t1, `SELECT max(ds), max(label) FROM `+schema+`.items_latest`); got != "2026-11-22|night3" {
 		t.Errorf("t1 not updated while t2 was down: %s", got)
 	}
-	if got := trinoQuery(t, t2, `SELECT max(ds) FROM `+schema+`.items_latest`); got != "2026-11-21" {
+	if got := testenv.TrinoRows(t, t2, `SELECT max(ds) FROM `+schema+`.items_latest`); got != "2026-11-21" {
 		t.Errorf("t2 while down: %s", got)
 	}
 	results, err := job.SyncCluster(ctx, "t2")
 	if err != nil || len(results) != 1 || results[0].Status != "ok" {
 		t.Fatalf("sync t2: %v %+v", err, results)
 	}
-	if got := trinoQuery(t, t2, `SELECT max(ds), max(label) FROM `+schema+`.items_latest`); got != "2026-11-22|night3" {
+	if got := testenv.TrinoRows(t, t2, `SELECT max(ds), max(label) FROM `+schema+`.items_latest`); got != "2026-11-22|night3" {
 		t.Errorf("t2 after lake sync: %s", got)
 	}
 
@@ -199,8 +199,8 @@ tables:
 		if results, err := job.SyncCluster(ctx, "it"); err != nil || results[0].Status != "ok" {
 			t.Fatalf("sync: %v %+v", err, results)
 		}
-		it := trinoClient(t, url1, "fresh")
-		if got := trinoQuery(t, it, `SELECT ds, count(*), count(label) FROM `+schema+`.items GROUP BY ds ORDER BY ds`); got != "2026-11-20|100|0\n2026-11-21|110|110\n2026-11-22|111|111" {
+		it := testenv.TrinoClient(t, url1, "fresh")
+		if got := testenv.TrinoRows(t, it, `SELECT ds, count(*), count(label) FROM `+schema+`.items GROUP BY ds ORDER BY ds`); got != "2026-11-20|100|0\n2026-11-21|110|110\n2026-11-22|111|111" {
 			t.Errorf("history: %s", got)
 		}
 		for _, tc := range []struct{ view, want string }{
@@ -208,7 +208,7 @@ tables:
 			{"orders_latest", "2|2026-11-22"},
 			{"flaky_latest", "1|2026-11-20"},
 		} {
-			if got := trinoQuery(t, it, `SELECT count(*), max(ds) FROM `+schema+`.`+tc.view); got != tc.want {
+			if got := testenv.TrinoRows(t, it, `SELECT count(*), max(ds) FROM `+schema+`.`+tc.view); got != tc.want {
 				t.Errorf("%s: got %s, want %s", tc.view, got, tc.want)
 			}
 		}
@@ -224,60 +224,8 @@ tables:
 	})
 }
 
-func trinoClient(t *testing.T, url, catalog string) *trino.Client {
-	t.Helper()
-	c, err := trino.Open(trino.Config{URL: url, User: "analyst", Catalog: catalog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// trinoQuery returns the rows of q, values joined by | and rows by newlines.
-func trinoQuery(t *testing.T, c *trino.Client, q string) string {
-	t.Helper()
-	rows, err := c.Query(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	lines := make([]string, len(rows))
-	for i, r := range rows {
-		lines[i] = strings.Join(r, "|")
-	}
-	return strings.Join(lines, "\n")
-}
-
-// duckQuery runs q on the DuckDB catalog of job (its first cluster).
+// duckQuery runs q on the job's DuckDB catalog, reading the S3 warehouse.
 func duckQuery(t *testing.T, job *lake.Job, q string) string {
 	t.Helper()
-	ctx := context.Background()
-	db, conn, err := duckdb.OpenReadOnly(ctx, job.Config.Clusters[0].Path, duckdb.WithS3(lake.DuckDBS3(job.Store)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	_, types, err := duckdb.ColumnsOf(rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	err = duckdb.EachRow(rows, func(vals []any) error {
-		cells := make([]string, len(vals))
-		for i, v := range vals {
-			cells[i] = duckdb.Text(v, types[i])
-		}
-		out = append(out, strings.Join(cells, ","))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(out, "\n")
+	return query(t, job.Config, q, duckdb.WithS3(lake.DuckDBS3(job.Store)))
 }

@@ -146,3 +146,19 @@ func (e *UnsupportedTypeError) Error() string {
 	return fmt.Sprintf("%s.%s: unsupported source type %s; cast it in a query (for example %s) or leave the column out",
 		e.Table, e.Column, e.Type, e.Cast)
 }
+
+// Schema is the Arrow schema of cols: every field nullable, with the
+// source type in its MetaSourceType metadata. Loaders pass it to
+// RecordSink.Begin with cols.
+func Schema(cols []Column) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{
+			Name:     c.Name,
+			Type:     c.Arrow,
+			Nullable: true,
+			Metadata: arrow.NewMetadata([]string{MetaSourceType}, []string{c.SourceType}),
+		}
+	}
+	return arrow.NewSchema(fields, nil)
+}

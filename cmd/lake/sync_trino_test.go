@@ -35,12 +35,12 @@ func TestSyncDryRunThenSyncOneTrinoCluster(t *testing.T) {
 	}
 	fmt.Fprintf(f, "  - {name: t1, engine: trino, url: %q}\n  - {name: t2, engine: trino, url: %q}\n", url1, url2)
 	f.Close()
-	t1, t2 := trinoClient(t, url1), trinoClient(t, url2)
+	t1, t2 := testenv.TrinoClient(t, url1, "hive"), testenv.TrinoClient(t, url2, "hive")
 	// What Trino says the catalog has of schema: 0 or 1 schema, and its
 	// tables and views.
 	catalogHas := func(t *testing.T, c *trino.Client) string {
 		t.Helper()
-		return trinoRows(t, c, `SELECT (SELECT count(*) FROM hive.information_schema.schemata WHERE schema_name = '`+schema+`'),
+		return testenv.TrinoRows(t, c, `SELECT (SELECT count(*) FROM hive.information_schema.schemata WHERE schema_name = '`+schema+`'),
 			(SELECT count(*) FROM hive.information_schema.tables WHERE table_schema = '`+schema+`')`)
 	}
 	// Two tables of one night: the schema; per table its CREATE TABLE,
@@ -90,11 +90,11 @@ func TestSyncDryRunThenSyncOneTrinoCluster(t *testing.T) {
 			`SELECT count(*), sum(amount) FROM ` + schema + `.orders_latest`,
 			`SELECT count(*), sum(amount) FROM ` + schema + `.orders WHERE ds = '2025-01-01'`,
 		} {
-			if got := trinoRows(t, t1, q); got != want {
+			if got := testenv.TrinoRows(t, t1, q); got != want {
 				t.Errorf("t1: %s = %s, want %s", q, got, want)
 			}
 		}
-		if got := trinoRows(t, t1, `SELECT name FROM `+schema+`.customers_latest ORDER BY id`); got != "Ada\nGrace" {
+		if got := testenv.TrinoRows(t, t1, `SELECT name FROM `+schema+`.customers_latest ORDER BY id`); got != "Ada\nGrace" {
 			t.Errorf("t1 customers_latest: %q", got)
 		}
 		if got := catalogHas(t, t2); got != "0|0" {
@@ -202,28 +202,4 @@ func keys(m map[string]*plan) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func trinoClient(t *testing.T, url string) *trino.Client {
-	t.Helper()
-	c, err := trino.Open(trino.Config{URL: url, User: "analyst", Catalog: "hive"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// trinoRows returns the rows of q, values joined by | and rows by newlines.
-func trinoRows(t *testing.T, c *trino.Client, q string) string {
-	t.Helper()
-	rows, err := c.Query(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	lines := make([]string, len(rows))
-	for i, r := range rows {
-		lines[i] = strings.Join(r, "|")
-	}
-	return strings.Join(lines, "\n")
 }

@@ -8,16 +8,32 @@ import (
 	"testing"
 )
 
+// put writes an object or ends the test.
+func put(t *testing.T, s Store, key, body string) {
+	t.Helper()
+	if err := Put(context.Background(), s, key, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keys lists prefix as "key:size" pairs, in order.
+func keys(t *testing.T, s Store, prefix string) string {
+	t.Helper()
+	es, err := s.List(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, fmt.Sprintf("%s:%d", e.Key, e.Size))
+	}
+	return fmt.Sprint(out)
+}
+
 // testStoreContract checks what every Store promises (store.go). It runs
 // against the local folder and against S3 on the test server.
 func testStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 	ctx := context.Background()
-	put := func(t *testing.T, s Store, key, body string) {
-		t.Helper()
-		if err := Put(ctx, s, key, []byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	read := func(t *testing.T, s Store, key string) string {
 		t.Helper()
 		o, err := s.Open(ctx, key)
@@ -30,18 +46,6 @@ func testStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatal(err)
 		}
 		return string(b)
-	}
-	keys := func(t *testing.T, s Store, prefix string) string {
-		t.Helper()
-		es, err := s.List(ctx, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range es {
-			out = append(out, fmt.Sprintf("%s:%d", e.Key, e.Size))
-		}
-		return fmt.Sprint(out)
 	}
 	cases := []struct {
 		name string

@@ -28,24 +28,6 @@ func TestLocalStoreContract(t *testing.T) {
 // What only a folder promises: no temporary files left, and Publish.
 func TestLocalStore(t *testing.T) {
 	ctx := context.Background()
-	put := func(t *testing.T, s Store, key, body string) {
-		t.Helper()
-		if err := Put(ctx, s, key, []byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keys := func(t *testing.T, s Store, prefix string) string {
-		t.Helper()
-		es, err := s.List(ctx, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range es {
-			out = append(out, fmt.Sprintf("%s:%d", e.Key, e.Size))
-		}
-		return fmt.Sprint(out)
-	}
 	cases := []struct {
 		name string
 		run  func(t *testing.T, s *Local)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -246,18 +245,11 @@ func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args [
 	if err != nil {
 		return err
 	}
-	fields := make([]arrow.Field, len(cols))
 	lcols := make([]loaders.Column, len(cols))
 	for i, c := range cols {
-		fields[i] = arrow.Field{
-			Name:     c.Name,
-			Type:     c.arrow,
-			Nullable: true,
-			Metadata: arrow.NewMetadata([]string{loaders.MetaSourceType}, []string{c.SourceType}),
-		}
 		lcols[i] = c.Column
 	}
-	schema := arrow.NewSchema(fields, nil)
+	schema := loaders.Schema(lcols)
 	if err := sink.Begin(schema, lcols); err != nil {
 		return fmt.Errorf("begin sink: %w", err)
 	}

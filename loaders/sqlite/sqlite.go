@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -154,7 +153,6 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 	}
 	cols := make([]column, len(types))
 	lakeCols := make([]loaders.Column, len(types))
-	fields := make([]arrow.Field, len(types))
 	for i, ct := range types {
 		c, err := newColumn(q.Name, ct.Name(), ct.DatabaseTypeName())
 		if err != nil {
@@ -162,14 +160,8 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 		}
 		cols[i] = c
 		lakeCols[i] = loaders.Column{Name: c.name, SourceType: c.declared, Arrow: c.arrow}
-		fields[i] = arrow.Field{
-			Name:     c.name,
-			Type:     c.arrow,
-			Nullable: true,
-			Metadata: arrow.NewMetadata([]string{loaders.MetaSourceType}, []string{c.declared}),
-		}
 	}
-	schema := arrow.NewSchema(fields, nil)
+	schema := loaders.Schema(lakeCols)
 	if err := sink.Begin(schema, lakeCols); err != nil {
 		return fmt.Errorf("read %s: %w", q.Name, err)
 	}
