@@ -21,27 +21,22 @@ import (
 // OpenSource opens a configured source. This is the one registry of
 // drivers: adding a driver means adding a case here and in config validation.
 func OpenSource(ctx context.Context, sc SourceConfig) (loaders.Source, error) {
+	var src loaders.Source
+	var err error
 	switch sc.Driver {
 	case "postgres":
-		s, err := postgres.Open(ctx, sc.DSN)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-		}
-		return s, nil
+		src, err = postgres.Open(ctx, sc.DSN)
 	case "sqlite":
-		s, err := sqlite.Open(ctx, sc.DSN)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-		}
-		return s, nil
+		src, err = sqlite.Open(ctx, sc.DSN)
 	case "mysql":
-		s, err := mysql.Open(ctx, sc.DSN)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-		}
-		return s, nil
+		src, err = mysql.Open(ctx, sc.DSN)
+	default:
+		return nil, fmt.Errorf("source %s: unknown driver %q", sc.Name, sc.Driver)
 	}
-	return nil, fmt.Errorf("source %s: unknown driver %q", sc.Name, sc.Driver)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w (check sources.%s.dsn and that the database is reachable, then run `lake validate`)", sc.Name, err, sc.Name)
+	}
+	return src, nil
 }
 
 // clusters builds the configured clusters. This is the one registry of
