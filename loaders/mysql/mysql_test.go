@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"reflect"
 	"sort"
@@ -15,11 +14,11 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	mysqldrv "github.com/go-sql-driver/mysql"
 
 	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/loadertest"
 	"github.com/lake-engine/lake/loaders/mysql"
 	"github.com/lake-engine/lake/localstack/testenv"
 )
@@ -82,112 +81,6 @@ func snapshot(t *testing.T, src *mysql.Source) loaders.Snapshot {
 		}
 	})
 	return snap
-}
-
-// collectSink keeps every batch it is given.
-type collectSink struct {
-	begins  int
-	schema  *arrow.Schema
-	cols    []loaders.Column
-	batches []arrow.RecordBatch
-}
-
-func (s *collectSink) Begin(schema *arrow.Schema, cols []loaders.Column) error {
-	s.begins++
-	s.schema, s.cols = schema, cols
-	return nil
-}
-
-func (s *collectSink) Write(rec arrow.RecordBatch) error {
-	if s.begins != 1 {
-		return fmt.Errorf("write after %d calls of Begin", s.begins)
-	}
-	rec.Retain()
-	s.batches = append(s.batches, rec)
-	return nil
-}
-
-func (s *collectSink) release() {
-	for _, b := range s.batches {
-		b.Release()
-	}
-	s.batches = nil
-}
-
-// rows returns every row of every batch as Go values (see cell).
-func (s *collectSink) rows(t *testing.T) [][]any {
-	t.Helper()
-	var out [][]any
-	for _, b := range s.batches {
-		for i := 0; i < int(b.NumRows()); i++ {
-			row := make([]any, b.NumCols())
-			for c := range row {
-				row[c] = cell(t, b.Column(c), i)
-			}
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-func read(t *testing.T, snap loaders.Snapshot, q loaders.Query, opts loaders.ReadOptions) (*collectSink, error) {
-	t.Helper()
-	sink := &collectSink{}
-	t.Cleanup(sink.release)
-	err := snap.Read(context.Background(), q, opts, sink)
-	return sink, err
-}
-
-// cell turns one Arrow value into a Go value that test tables can spell:
-// nil for NULL, dates as "2006-01-02", timestamps as UTC
-// "2006-01-02 15:04:05.999999", decimals as their decimal text.
-func cell(t *testing.T, a arrow.Array, i int) any {
-	t.Helper()
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.Int8:
-		return a.Value(i)
-	case *array.Int16:
-		return a.Value(i)
-	case *array.Int32:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Float32:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.String:
-		return a.Value(i)
-	case *array.Binary:
-		return append([]byte{}, a.Value(i)...)
-	case *array.Date32:
-		return a.Value(i).ToTime().Format("2006-01-02")
-	case *array.Timestamp:
-		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02 15:04:05.999999")
-	case *array.Decimal128:
-		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return decimalText(a.Value(i).BigInt(), int(scale))
-	}
-	t.Fatalf("no test conversion for %s", a.DataType())
-	return nil
-}
-
-func decimalText(unscaled *big.Int, scale int) string {
-	digits := new(big.Int).Abs(unscaled).String()
-	sign := ""
-	if unscaled.Sign() < 0 {
-		sign = "-"
-	}
-	if scale == 0 {
-		return sign + digits
-	}
-	if len(digits) <= scale {
-		digits = strings.Repeat("0", scale-len(digits)+1) + digits
-	}
-	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
 }
 
 func TestTypeMapping(t *testing.T) {
@@ -318,24 +211,24 @@ func TestTypeMapping(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			table := fmt.Sprintf("type_%d", i)
-			sink, err := read(t, snap, loaders.Query{Name: table, Table: table}, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: table, Table: table}, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
-			if sink.begins != 1 {
-				t.Fatalf("Begin called %d times, want 1", sink.begins)
+			if sink.Begins != 1 {
+				t.Fatalf("Begin called %d times, want 1", sink.Begins)
 			}
-			f := sink.schema.Field(1)
+			f := sink.Schema.Field(1)
 			if f.Name != "v" || !arrow.TypeEqual(f.Type, tt.arrow) || !f.Nullable {
 				t.Errorf("field = %s: %s (nullable %v), want v: %s nullable", f.Name, f.Type, f.Nullable, tt.arrow)
 			}
 			if got, _ := f.Metadata.GetValue(loaders.MetaSourceType); got != tt.source {
 				t.Errorf("field source type = %q, want %q", got, tt.source)
 			}
-			if c := sink.cols[1]; c.Name != "v" || c.SourceType != tt.source || !arrow.TypeEqual(c.Arrow, tt.arrow) {
+			if c := sink.Cols[1]; c.Name != "v" || c.SourceType != tt.source || !arrow.TypeEqual(c.Arrow, tt.arrow) {
 				t.Errorf("column = %+v, want v %q %s", c, tt.source, tt.arrow)
 			}
-			rows := sink.rows(t)
+			rows := sink.Rows(t)
 			sort.Slice(rows, func(a, b int) bool { return rows[a][0].(int32) < rows[b][0].(int32) })
 			var got []any
 			for _, r := range rows {
@@ -365,11 +258,11 @@ func TestTimestampsAreUTCWhateverTheDSNSays(t *testing.T) {
 	cfg.Params["time_zone"] = "'+05:00'"
 	src := openSource(t, cfg.FormatDSN())
 	snap := snapshot(t, src)
-	sink, err := read(t, snap, loaders.Query{Name: "events", Table: "events"}, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, loaders.Query{Name: "events", Table: "events"}, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	if got, want := sink.rows(t), [][]any{{"2024-06-01 12:00:00", "2024-06-01 12:00:00"}}; !reflect.DeepEqual(got, want) {
+	if got, want := sink.Rows(t), [][]any{{"2024-06-01 12:00:00", "2024-06-01 12:00:00"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("rows = %v, want %v", got, want)
 	}
 }
@@ -402,7 +295,7 @@ func TestValueErrorsNameTableColumnAndRow(t *testing.T) {
 			}
 			snap := snapshot(t, src)
 			q := loaders.Query{Name: "bad", Table: "bad"}
-			_, err := read(t, snap, q, loaders.ReadOptions{BatchRows: 1})
+			_, err := loadertest.Read(t, snap, q, loaders.ReadOptions{BatchRows: 1})
 			if err == nil {
 				t.Fatal("read succeeded, want an error")
 			}
@@ -428,16 +321,16 @@ func TestZeroDatesBecomeNullThroughNullif(t *testing.T) {
 	exec(t, admin, "INSERT INTO legacy VALUES (1, '0000-00-00', '0000-00-00 00:00:00'), (2, '2024-01-31', '2024-01-31 08:00:00')")
 	src := openSource(t, dsn)
 	snap := snapshot(t, src)
-	sink, err := read(t, snap, loaders.Query{Name: "legacy", SQL: "SELECT id, NULLIF(d, 0) AS d, NULLIF(dt, 0) AS dt FROM legacy ORDER BY id"}, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, loaders.Query{Name: "legacy", SQL: "SELECT id, NULLIF(d, 0) AS d, NULLIF(dt, 0) AS dt FROM legacy ORDER BY id"}, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
 	want := [][]any{{int32(1), nil, nil}, {int32(2), "2024-01-31", "2024-01-31 08:00:00"}}
-	if got := sink.rows(t); !reflect.DeepEqual(got, want) {
+	if got := sink.Rows(t); !reflect.DeepEqual(got, want) {
 		t.Errorf("rows = %v, want %v", got, want)
 	}
-	if sink.cols[1].SourceType != "date" || sink.cols[2].SourceType != "datetime" {
-		t.Errorf("source types = %q, %q; want date, datetime", sink.cols[1].SourceType, sink.cols[2].SourceType)
+	if sink.Cols[1].SourceType != "date" || sink.Cols[2].SourceType != "datetime" {
+		t.Errorf("source types = %q, %q; want date, datetime", sink.Cols[1].SourceType, sink.Cols[2].SourceType)
 	}
 }
 
@@ -460,7 +353,7 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 			exec(t, admin, fmt.Sprintf("INSERT INTO %s VALUES (1, %s)", table, tt.value))
 			// The snapshot began before the table existed: read a new one.
 			snap := snapshot(t, src)
-			sink, err := read(t, snap, loaders.Query{Name: "dwh.odd", Table: table}, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: "dwh.odd", Table: table}, loaders.ReadOptions{})
 			var ute *loaders.UnsupportedTypeError
 			if !errors.As(err, &ute) {
 				t.Fatalf("read error = %v, want an *loaders.UnsupportedTypeError", err)
@@ -468,8 +361,8 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 			if ute.Table != "dwh.odd" || ute.Column != "v" || ute.Type != tt.source {
 				t.Errorf("error = %+v, want table dwh.odd, column v, type %s", *ute, tt.source)
 			}
-			if sink.begins != 0 || len(sink.batches) != 0 {
-				t.Errorf("sink got Begin %d times and %d batches, want none", sink.begins, len(sink.batches))
+			if sink.Begins != 0 || len(sink.Batches) != 0 {
+				t.Errorf("sink got Begin %d times and %d batches, want none", sink.Begins, len(sink.Batches))
 			}
 		})
 	}
@@ -477,7 +370,7 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 	// Of a huge result only the metadata is read: the server is stopped,
 	// not drained, and the snapshot goes on.
 	start := time.Now()
-	_, err := read(t, snap, loaders.Query{Name: "huge", SQL: "SELECT a.seq AS n, SEC_TO_TIME(b.seq) AS t FROM seq_1_to_10000 a, seq_1_to_10000 b"}, loaders.ReadOptions{})
+	_, err := loadertest.Read(t, snap, loaders.Query{Name: "huge", SQL: "SELECT a.seq AS n, SEC_TO_TIME(b.seq) AS t FROM seq_1_to_10000 a, seq_1_to_10000 b"}, loaders.ReadOptions{})
 	var ute *loaders.UnsupportedTypeError
 	if !errors.As(err, &ute) || ute.Column != "t" {
 		t.Fatalf("read error = %v, want an *loaders.UnsupportedTypeError for t", err)
@@ -489,11 +382,11 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 		t.Errorf("count after the failed read = %d, %v; want 1", n, err)
 	}
 	// A cast in a query is the way out.
-	sink, err := read(t, snap, loaders.Query{Name: "cast", SQL: "SELECT CAST(TIME '12:34:56' AS CHAR) AS t"}, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, loaders.Query{Name: "cast", SQL: "SELECT CAST(TIME '12:34:56' AS CHAR) AS t"}, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read of the cast: %v", err)
 	}
-	if got := sink.rows(t); !reflect.DeepEqual(got, [][]any{{"12:34:56"}}) {
+	if got := sink.Rows(t); !reflect.DeepEqual(got, [][]any{{"12:34:56"}}) {
 		t.Errorf("cast rows = %v", got)
 	}
 }
@@ -509,12 +402,12 @@ func TestQuerySource(t *testing.T) {
 	if n, err := snap.Count(context.Background(), q); err != nil || n != 2 {
 		t.Fatalf("count = %d, %v; want 2", n, err)
 	}
-	sink, err := read(t, snap, q, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
 	var names, sources []string
-	for _, c := range sink.cols {
+	for _, c := range sink.Cols {
 		names, sources = append(names, c.Name), append(sources, c.SourceType)
 	}
 	if want := []string{"order_id", "doubled", "status", "nothing", "n"}; !reflect.DeepEqual(names, want) {
@@ -524,11 +417,11 @@ func TestQuerySource(t *testing.T) {
 		t.Errorf("source types = %q, want %q", sources, want)
 	}
 	want := [][]any{{int64(1), "21.00", "PAID", nil, int64(2)}, {int64(3), "60.50", "PAID", nil, int64(2)}}
-	if rows := sink.rows(t); !reflect.DeepEqual(rows, want) {
+	if rows := sink.Rows(t); !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows = %v, want %v", rows, want)
 	}
 
-	if _, err := read(t, snap, loaders.Query{Name: "broken", SQL: "SELECT no_such_column FROM orders"}, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no_such_column") {
+	if _, err := loadertest.Read(t, snap, loaders.Query{Name: "broken", SQL: "SELECT no_such_column FROM orders"}, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no_such_column") {
 		t.Errorf("read of bad SQL = %v, want an error naming no_such_column", err)
 	}
 	if n, err := snap.Count(context.Background(), loaders.Query{Name: "orders", Table: "orders"}); err != nil || n != 3 {
@@ -568,18 +461,18 @@ func TestQuotedNames(t *testing.T) {
 			if err != nil || n != tt.count {
 				t.Fatalf("count = %d, %v; want %d", n, err, tt.count)
 			}
-			sink, err := read(t, snap, q, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
 			var names []string
-			for _, f := range sink.schema.Fields() {
+			for _, f := range sink.Schema.Fields() {
 				names = append(names, f.Name)
 			}
 			if !reflect.DeepEqual(names, tt.columns) {
 				t.Errorf("columns = %q, want %q", names, tt.columns)
 			}
-			if rows := sink.rows(t); !reflect.DeepEqual(rows, tt.rows) {
+			if rows := sink.Rows(t); !reflect.DeepEqual(rows, tt.rows) {
 				t.Errorf("rows = %v, want %v", rows, tt.rows)
 			}
 		})
@@ -606,18 +499,18 @@ func TestBatchesSplitAtBatchRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sink, err := read(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
 			var sizes []int64
-			for _, b := range sink.batches {
+			for _, b := range sink.Batches {
 				sizes = append(sizes, b.NumRows())
 			}
 			if !reflect.DeepEqual(sizes, tt.sizes) {
 				t.Errorf("batch sizes = %v, want %v", sizes, tt.sizes)
 			}
-			for i, r := range sink.rows(t) {
+			for i, r := range sink.Rows(t) {
 				if r[0] != int32(i+1) {
 					t.Fatalf("row %d = %v, want ids 1..n in order", i, r)
 				}
@@ -660,18 +553,18 @@ func TestSnapshotSeesOneConsistentState(t *testing.T) {
 			if n, err := snap.Count(ctx, events); err != nil || n != 5 {
 				t.Errorf("count in snapshot = %d, %v; want 5", n, err)
 			}
-			sink, err := read(t, snap, events, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, events, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
-			if rows := sink.rows(t); len(rows) != 5 {
+			if rows := sink.Rows(t); len(rows) != 5 {
 				t.Errorf("read %d rows in snapshot, want 5", len(rows))
 			}
-			sink, err = read(t, snap, loaders.Query{Name: "totals", Table: "totals"}, loaders.ReadOptions{})
+			sink, err = loadertest.Read(t, snap, loaders.Query{Name: "totals", Table: "totals"}, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read totals: %v", err)
 			}
-			if rows := sink.rows(t); !reflect.DeepEqual(rows, [][]any{{int32(5)}}) {
+			if rows := sink.Rows(t); !reflect.DeepEqual(rows, [][]any{{int32(5)}}) {
 				t.Errorf("totals in snapshot = %v, want [[5]]", rows)
 			}
 
@@ -692,12 +585,12 @@ func TestZeroRowsStillBegins(t *testing.T) {
 	if n, err := snap.Count(context.Background(), q); err != nil || n != 0 {
 		t.Fatalf("count = %d, %v; want 0", n, err)
 	}
-	sink, err := read(t, snap, q, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	if sink.begins != 1 || len(sink.batches) != 0 {
-		t.Fatalf("Begin called %d times with %d batches, want 1 and 0", sink.begins, len(sink.batches))
+	if sink.Begins != 1 || len(sink.Batches) != 0 {
+		t.Fatalf("Begin called %d times with %d batches, want 1 and 0", sink.Begins, len(sink.Batches))
 	}
 	want := []loaders.Column{
 		{Name: "id", SourceType: "bigint", Arrow: arrow.PrimitiveTypes.Int64},
@@ -705,11 +598,11 @@ func TestZeroRowsStillBegins(t *testing.T) {
 		{Name: "amount", SourceType: "decimal(9,3)", Arrow: &arrow.Decimal128Type{Precision: 9, Scale: 3}},
 		{Name: "at", SourceType: "datetime(6)", Arrow: &arrow.TimestampType{Unit: arrow.Microsecond}},
 	}
-	if len(sink.cols) != len(want) || sink.schema.NumFields() != len(want) {
-		t.Fatalf("got %d columns and %d fields, want %d", len(sink.cols), sink.schema.NumFields(), len(want))
+	if len(sink.Cols) != len(want) || sink.Schema.NumFields() != len(want) {
+		t.Fatalf("got %d columns and %d fields, want %d", len(sink.Cols), sink.Schema.NumFields(), len(want))
 	}
 	for i, w := range want {
-		c, f := sink.cols[i], sink.schema.Field(i)
+		c, f := sink.Cols[i], sink.Schema.Field(i)
 		if c.Name != w.Name || c.SourceType != w.SourceType || !arrow.TypeEqual(c.Arrow, w.Arrow) {
 			t.Errorf("column %d = %+v, want %+v", i, c, w)
 		}
@@ -777,7 +670,7 @@ func TestConnectErrorsHideThePassword(t *testing.T) {
 }
 
 // failingSink fails its first Write.
-type failingSink struct{ collectSink }
+type failingSink struct{ loadertest.Sink }
 
 var errSinkFull = errors.New("sink is full")
 
@@ -803,7 +696,7 @@ func TestFailedReadStopsTheQueryAndKeepsTheSnapshot(t *testing.T) {
 		is      error
 	}{
 		{"a value that cannot be stored", "SELECT IF(a.seq = 2 AND b.seq = 1, z.d, DATE '2024-01-01') AS v " + rows + ", zero AS z",
-			&collectSink{}, []string{"huge.v: row ", "zero date"}, nil},
+			&loadertest.Sink{}, []string{"huge.v: row ", "zero date"}, nil},
 		{"a sink that fails", "SELECT a.seq AS v " + rows, &failingSink{}, []string{"sink is full"}, errSinkFull},
 	}
 	for _, tt := range tests {
@@ -814,8 +707,8 @@ func TestFailedReadStopsTheQueryAndKeepsTheSnapshot(t *testing.T) {
 			defer exec(t, admin, "DELETE FROM small WHERE id = 3")
 			start := time.Now()
 			err := snap.Read(context.Background(), loaders.Query{Name: "huge", SQL: tt.sql}, loaders.ReadOptions{BatchRows: 1}, tt.sink)
-			if cs, ok := tt.sink.(*collectSink); ok {
-				cs.release()
+			if cs, ok := tt.sink.(*loadertest.Sink); ok {
+				cs.Release()
 			}
 			if err == nil {
 				t.Fatal("read succeeded, want an error")
@@ -835,9 +728,9 @@ func TestFailedReadStopsTheQueryAndKeepsTheSnapshot(t *testing.T) {
 			if n, err := snap.Count(context.Background(), small); err != nil || n != 2 {
 				t.Errorf("count after the failed read = %d, %v; want 2 (the snapshot's)", n, err)
 			}
-			sink, err := read(t, snap, small, loaders.ReadOptions{})
-			if err != nil || len(sink.rows(t)) != 2 {
-				t.Errorf("read after the failed read: %v, %d rows; want 2", err, len(sink.batches))
+			sink, err := loadertest.Read(t, snap, small, loaders.ReadOptions{})
+			if err != nil || len(sink.Rows(t)) != 2 {
+				t.Errorf("read after the failed read: %v, %d rows; want 2", err, len(sink.Batches))
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"net/url"
 	"reflect"
@@ -15,11 +14,11 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/loadertest"
 	"github.com/lake-engine/lake/loaders/postgres"
 	"github.com/lake-engine/lake/localstack/testenv"
 )
@@ -77,126 +76,6 @@ func snapshot(t *testing.T, src *postgres.Source) loaders.Snapshot {
 		}
 	})
 	return snap
-}
-
-// collectSink keeps every batch it is given.
-type collectSink struct {
-	begins  int
-	schema  *arrow.Schema
-	cols    []loaders.Column
-	batches []arrow.RecordBatch
-}
-
-func (s *collectSink) Begin(schema *arrow.Schema, cols []loaders.Column) error {
-	s.begins++
-	s.schema, s.cols = schema, cols
-	return nil
-}
-
-func (s *collectSink) Write(rec arrow.RecordBatch) error {
-	if s.begins != 1 {
-		return fmt.Errorf("write after %d calls of Begin", s.begins)
-	}
-	rec.Retain()
-	s.batches = append(s.batches, rec)
-	return nil
-}
-
-func (s *collectSink) release() {
-	for _, b := range s.batches {
-		b.Release()
-	}
-	s.batches = nil
-}
-
-// rows returns every row of every batch as Go values (see cell).
-func (s *collectSink) rows(t *testing.T) [][]any {
-	t.Helper()
-	var out [][]any
-	for _, b := range s.batches {
-		for i := 0; i < int(b.NumRows()); i++ {
-			row := make([]any, b.NumCols())
-			for c := range row {
-				row[c] = cell(t, b.Column(c), i)
-			}
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-func read(t *testing.T, snap loaders.Snapshot, q loaders.Query, opts loaders.ReadOptions) (*collectSink, error) {
-	t.Helper()
-	sink := &collectSink{}
-	t.Cleanup(sink.release)
-	err := snap.Read(context.Background(), q, opts, sink)
-	return sink, err
-}
-
-// cell turns one Arrow value into a Go value that test tables can spell:
-// nil for NULL, dates as "2006-01-02", timestamps as UTC
-// "2006-01-02 15:04:05.999999", decimals as their decimal text, float NaN as
-// "NaN", lists as []any.
-func cell(t *testing.T, a arrow.Array, i int) any {
-	t.Helper()
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.Int16:
-		return a.Value(i)
-	case *array.Int32:
-		return a.Value(i)
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Float32:
-		if math.IsNaN(float64(a.Value(i))) {
-			return "NaN"
-		}
-		return a.Value(i)
-	case *array.Float64:
-		if math.IsNaN(a.Value(i)) {
-			return "NaN"
-		}
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.String:
-		return a.Value(i)
-	case *array.Binary:
-		return append([]byte{}, a.Value(i)...)
-	case *array.Date32:
-		return a.Value(i).ToTime().Format("2006-01-02")
-	case *array.Timestamp:
-		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02 15:04:05.999999")
-	case *array.Decimal128:
-		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return decimalText(a.Value(i).BigInt(), int(scale))
-	case *array.List:
-		start, end := a.ValueOffsets(i)
-		out := []any{}
-		for j := start; j < end; j++ {
-			out = append(out, cell(t, a.ListValues(), int(j)))
-		}
-		return out
-	}
-	t.Fatalf("no test conversion for %s", a.DataType())
-	return nil
-}
-
-func decimalText(unscaled *big.Int, scale int) string {
-	digits := new(big.Int).Abs(unscaled).String()
-	sign := ""
-	if unscaled.Sign() < 0 {
-		sign = "-"
-	}
-	if scale == 0 {
-		return sign + digits
-	}
-	if len(digits) <= scale {
-		digits = strings.Repeat("0", scale-len(digits)+1) + digits
-	}
-	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
 }
 
 func TestTypeMapping(t *testing.T) {
@@ -340,24 +219,24 @@ func TestTypeMapping(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			table := fmt.Sprintf("type_%d", i)
-			sink, err := read(t, snap, loaders.Query{Name: table, Table: table}, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: table, Table: table}, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
-			if sink.begins != 1 {
-				t.Fatalf("Begin called %d times, want 1", sink.begins)
+			if sink.Begins != 1 {
+				t.Fatalf("Begin called %d times, want 1", sink.Begins)
 			}
-			f := sink.schema.Field(1)
+			f := sink.Schema.Field(1)
 			if f.Name != "v" || !arrow.TypeEqual(f.Type, tt.arrow) || !f.Nullable {
 				t.Errorf("field = %s (nullable %v), want v: %s nullable", f.Name, f.Nullable, tt.arrow)
 			}
 			if got, _ := f.Metadata.GetValue(loaders.MetaSourceType); got != tt.source {
 				t.Errorf("field source type = %q, want %q", got, tt.source)
 			}
-			if c := sink.cols[1]; c.Name != "v" || c.SourceType != tt.source || !arrow.TypeEqual(c.Arrow, tt.arrow) {
+			if c := sink.Cols[1]; c.Name != "v" || c.SourceType != tt.source || !arrow.TypeEqual(c.Arrow, tt.arrow) {
 				t.Errorf("column = %+v, want v %q %s", c, tt.source, tt.arrow)
 			}
-			rows := sink.rows(t)
+			rows := sink.Rows(t)
 			sort.Slice(rows, func(a, b int) bool { return rows[a][0].(int32) < rows[b][0].(int32) })
 			var got []any
 			for _, r := range rows {
@@ -398,7 +277,7 @@ func TestValueErrorsNameTableColumnAndRow(t *testing.T) {
 			}
 			snap := snapshot(t, src)
 			q := loaders.Query{Name: "bad", Table: "bad"}
-			_, err := read(t, snap, q, loaders.ReadOptions{BatchRows: 1})
+			_, err := loadertest.Read(t, snap, q, loaders.ReadOptions{BatchRows: 1})
 			if err == nil {
 				t.Fatal("read succeeded, want an error")
 			}
@@ -444,7 +323,7 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 			exec(t, admin, fmt.Sprintf("CREATE TABLE %s (id integer, v %s)", table, tt.decl))
 			exec(t, admin, fmt.Sprintf("INSERT INTO %s VALUES (1, %s)", table, tt.value))
 			snap := snapshot(t, src)
-			sink, err := read(t, snap, loaders.Query{Name: "lake_" + table, Table: table}, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: "lake_" + table, Table: table}, loaders.ReadOptions{})
 			var ute *loaders.UnsupportedTypeError
 			if !errors.As(err, &ute) {
 				t.Fatalf("read error = %v, want *loaders.UnsupportedTypeError", err)
@@ -456,8 +335,8 @@ func TestUnsupportedTypeFailsBeforeReading(t *testing.T) {
 			if !strings.Contains(err.Error(), "lake_"+table+".v") {
 				t.Errorf("error %q does not name lake_%s.v", err, table)
 			}
-			if sink.begins != 0 || len(sink.batches) != 0 {
-				t.Errorf("sink got Begin %d times and %d batches, want none", sink.begins, len(sink.batches))
+			if sink.Begins != 0 || len(sink.Batches) != 0 {
+				t.Errorf("sink got Begin %d times and %d batches, want none", sink.Begins, len(sink.Batches))
 			}
 		})
 	}
@@ -477,12 +356,12 @@ func TestQuerySource(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("count = %d, %v; want 2", n, err)
 	}
-	sink, err := read(t, snap, q, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
 	var names, sources []string
-	for _, c := range sink.cols {
+	for _, c := range sink.Cols {
 		names, sources = append(names, c.Name), append(sources, c.SourceType)
 	}
 	if want := []string{"order_id", "doubled", "status", "t"}; !reflect.DeepEqual(names, want) {
@@ -491,7 +370,7 @@ func TestQuerySource(t *testing.T) {
 	if want := []string{"bigint", "numeric", "text", "text"}; !reflect.DeepEqual(sources, want) {
 		t.Errorf("source types = %q, want %q", sources, want)
 	}
-	rows := sink.rows(t)
+	rows := sink.Rows(t)
 	for _, r := range rows {
 		r[3] = nil // the time of day is not known in advance
 	}
@@ -500,7 +379,7 @@ func TestQuerySource(t *testing.T) {
 		t.Errorf("rows = %v, want %v", rows, want)
 	}
 
-	if _, err := read(t, snap, loaders.Query{Name: "broken", SQL: "SELECT no_such_column FROM orders"}, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no_such_column") {
+	if _, err := loadertest.Read(t, snap, loaders.Query{Name: "broken", SQL: "SELECT no_such_column FROM orders"}, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "no_such_column") {
 		t.Errorf("read of bad SQL = %v, want an error naming no_such_column", err)
 	}
 	if n, err := snap.Count(context.Background(), loaders.Query{Name: "orders", Table: "orders"}); err != nil || n != 3 {
@@ -535,18 +414,18 @@ func TestQuotedNames(t *testing.T) {
 			if err != nil || n != tt.count {
 				t.Fatalf("count = %d, %v; want %d", n, err, tt.count)
 			}
-			sink, err := read(t, snap, q, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
 			var names []string
-			for _, f := range sink.schema.Fields() {
+			for _, f := range sink.Schema.Fields() {
 				names = append(names, f.Name)
 			}
 			if !reflect.DeepEqual(names, tt.columns) {
 				t.Errorf("columns = %q, want %q", names, tt.columns)
 			}
-			if rows := sink.rows(t); !reflect.DeepEqual(rows, tt.firstRows) {
+			if rows := sink.Rows(t); !reflect.DeepEqual(rows, tt.firstRows) {
 				t.Errorf("rows = %v, want %v", rows, tt.firstRows)
 			}
 		})
@@ -573,19 +452,19 @@ func TestBatchesSplitAtBatchRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sink, err := read(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows})
+			sink, err := loadertest.Read(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
 			var sizes []int64
-			for _, b := range sink.batches {
+			for _, b := range sink.Batches {
 				sizes = append(sizes, b.NumRows())
 			}
 			if !reflect.DeepEqual(sizes, tt.sizes) {
 				t.Errorf("batch sizes = %v, want %v", sizes, tt.sizes)
 			}
 			var ids []any
-			for _, r := range sink.rows(t) {
+			for _, r := range sink.Rows(t) {
 				ids = append(ids, r[0])
 			}
 			for i, id := range ids {
@@ -628,18 +507,18 @@ func TestSnapshotSeesOneConsistentState(t *testing.T) {
 			if n, err := snap.Count(ctx, events); err != nil || n != 5 {
 				t.Errorf("count in snapshot = %d, %v; want 5", n, err)
 			}
-			sink, err := read(t, snap, events, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, events, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
-			if rows := sink.rows(t); len(rows) != 5 {
+			if rows := sink.Rows(t); len(rows) != 5 {
 				t.Errorf("read %d rows in snapshot, want 5", len(rows))
 			}
-			sink, err = read(t, snap, loaders.Query{Name: "totals", Table: "totals"}, loaders.ReadOptions{})
+			sink, err = loadertest.Read(t, snap, loaders.Query{Name: "totals", Table: "totals"}, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("read totals: %v", err)
 			}
-			if rows := sink.rows(t); !reflect.DeepEqual(rows, [][]any{{int32(5)}}) {
+			if rows := sink.Rows(t); !reflect.DeepEqual(rows, [][]any{{int32(5)}}) {
 				t.Errorf("totals in snapshot = %v, want [[5]]", rows)
 			}
 
@@ -660,23 +539,23 @@ func TestZeroRowsStillBegins(t *testing.T) {
 	if n, err := snap.Count(context.Background(), q); err != nil || n != 0 {
 		t.Fatalf("count = %d, %v; want 0", n, err)
 	}
-	sink, err := read(t, snap, q, loaders.ReadOptions{})
+	sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	if sink.begins != 1 || len(sink.batches) != 0 {
-		t.Fatalf("Begin called %d times with %d batches, want 1 and 0", sink.begins, len(sink.batches))
+	if sink.Begins != 1 || len(sink.Batches) != 0 {
+		t.Fatalf("Begin called %d times with %d batches, want 1 and 0", sink.Begins, len(sink.Batches))
 	}
 	want := []loaders.Column{
 		{Name: "id", SourceType: "bigint", Arrow: arrow.PrimitiveTypes.Int64},
 		{Name: "name", SourceType: "character varying(20)", Arrow: arrow.BinaryTypes.String},
 		{Name: "tags", SourceType: "text[]", Arrow: arrow.ListOf(arrow.BinaryTypes.String)},
 	}
-	if len(sink.cols) != len(want) || sink.schema.NumFields() != len(want) {
-		t.Fatalf("got %d columns and %d fields, want %d", len(sink.cols), sink.schema.NumFields(), len(want))
+	if len(sink.Cols) != len(want) || sink.Schema.NumFields() != len(want) {
+		t.Fatalf("got %d columns and %d fields, want %d", len(sink.Cols), sink.Schema.NumFields(), len(want))
 	}
 	for i, w := range want {
-		c, f := sink.cols[i], sink.schema.Field(i)
+		c, f := sink.Cols[i], sink.Schema.Field(i)
 		if c.Name != w.Name || c.SourceType != w.SourceType || !arrow.TypeEqual(c.Arrow, w.Arrow) {
 			t.Errorf("column %d = %+v, want %+v", i, c, w)
 		}
@@ -748,7 +627,7 @@ func TestConnectErrorsHideThePassword(t *testing.T) {
 }
 
 // failingSink fails its first Write.
-type failingSink struct{ collectSink }
+type failingSink struct{ loadertest.Sink }
 
 var errSinkFull = errors.New("sink is full")
 
@@ -774,7 +653,7 @@ func TestFailedReadStopsTheQueryAndKeepsTheSnapshot(t *testing.T) {
 		is      error
 	}{
 		// The planner picks which series is the outer loop, so the row number is not fixed.
-		{"a value that cannot be stored", huge, &collectSink{}, []string{"huge.v: row ", "numeric NaN"}, nil},
+		{"a value that cannot be stored", huge, &loadertest.Sink{}, []string{"huge.v: row ", "numeric NaN"}, nil},
 		{"a sink that fails", hugeInts, &failingSink{}, []string{"sink is full"}, errSinkFull},
 	}
 	for _, tt := range tests {
@@ -782,8 +661,8 @@ func TestFailedReadStopsTheQueryAndKeepsTheSnapshot(t *testing.T) {
 			snap := snapshot(t, src)
 			start := time.Now()
 			err := snap.Read(context.Background(), loaders.Query{Name: "huge", SQL: tt.sql}, loaders.ReadOptions{BatchRows: 1}, tt.sink)
-			if cs, ok := tt.sink.(*collectSink); ok {
-				cs.release()
+			if cs, ok := tt.sink.(*loadertest.Sink); ok {
+				cs.Release()
 			}
 			if err == nil {
 				t.Fatal("read succeeded, want an error")

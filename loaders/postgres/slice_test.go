@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/loadertest"
 )
 
 // A slice splits a table or query at B = 2026-03-29, midnight in Paris
@@ -43,12 +44,12 @@ func TestSliceSplitsAtTheBoundInEachColumnType(t *testing.T) {
 		for side, want := range map[loaders.Side]string{loaders.Recent: tc.recent, loaders.Tail: tc.tail} {
 			q := tc.q
 			q.Slice = &loaders.Slice{Column: cols[tc.name], Bound: bound, Side: side}
-			sink, err := read(t, snap, q, loaders.ReadOptions{})
+			sink, err := loadertest.Read(t, snap, q, loaders.ReadOptions{})
 			if err != nil {
 				t.Fatalf("%s: %v", q.Describe(), err)
 			}
 			var ids []string
-			for _, r := range sink.rows(t) {
+			for _, r := range sink.Rows(t) {
 				ids = append(ids, fmt.Sprint(r[0]))
 			}
 			slices.Sort(ids)
@@ -63,7 +64,7 @@ func TestSliceSplitsAtTheBoundInEachColumnType(t *testing.T) {
 	}
 
 	q := loaders.Query{Name: "dwh.ev", Table: "ev", Slice: &loaders.Slice{Column: "note", Bound: bound, Side: loaders.Recent}}
-	if _, err := read(t, snap, q, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "incremental column note is not a date or timestamp") {
+	if _, err := loadertest.Read(t, snap, q, loaders.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "incremental column note is not a date or timestamp") {
 		t.Errorf("text column: %v", err)
 	}
 	if _, err := snap.Count(context.Background(), q); err == nil || !strings.Contains(err.Error(), "not a date or timestamp") {
