@@ -24,6 +24,8 @@ const (
 	DefaultRowGroupSize = ByteSize(128 << 20)
 	DefaultFileSize     = ByteSize(512 << 20)
 	DefaultClusterName  = "local"
+	// DefaultWorkers is how many connections read one source at once.
+	DefaultWorkers = 1
 	// DefaultClusterUser and DefaultClusterCatalog are a trino or presto
 	// cluster's user and Hive catalog when lake.yaml names none.
 	DefaultClusterUser    = "lake"
@@ -82,6 +84,10 @@ type SourceConfig struct {
 	// file: URI); for postgres, a URL or key=value DSN. It may hold a
 	// password: show it only through RedactDSN.
 	DSN string `yaml:"dsn"`
+	// Workers is how many connections read the source's tables (and
+	// ranges of split tables) at once, all in one snapshot; default 1.
+	// Only postgres sources can share a snapshot between connections.
+	Workers Count `yaml:"workers"`
 }
 
 // TableConfig is one lake table. After loading, exactly one of Table and
@@ -97,6 +103,9 @@ type TableConfig struct {
 	Schema string `yaml:"schema"`
 	// Incremental, if enabled, reads only a recent window most nights.
 	Incremental IncrementalConfig `yaml:"incremental"`
+	// Split reads the table as this many ranges of its storage, by the
+	// source's workers; 0 or 1 reads it whole (postgres tables only).
+	Split Count `yaml:"split"`
 	// Line is where the table's entry starts in the config file.
 	Line int `yaml:"-"`
 }
@@ -196,6 +205,9 @@ func (c *Config) applyDefaults(dir string) {
 	}
 	for name, s := range c.Sources {
 		s.Name = name
+		if s.Workers == 0 && !c.present("sources."+name+".workers") {
+			s.Workers = DefaultWorkers
+		}
 		if s.Driver == "sqlite" {
 			s.DSN = sqlitePath(dir, s.DSN)
 		}

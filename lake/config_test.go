@@ -72,7 +72,46 @@ sources:
 tables:
   - {name: orders, source: shop}
 `,
-			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn`},
+			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, workers`},
+		},
+		{
+			name: "workers share one snapshot, so only postgres sources have more than one",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: {driver: sqlite, dsn: shop.db, workers: 2}
+  prod: {driver: postgres, dsn: "postgres://db/prod", workers: 0}
+  big: {driver: postgres, dsn: "postgres://db/big", workers: 65}
+tables:
+  - {name: orders, source: shop}
+`,
+			want: []string{
+				`lake.yaml:3: sources.shop.workers: 2, but a sqlite source cannot share one snapshot between connections; expected 1 (only postgres sources read in parallel)`,
+				`lake.yaml:4: sources.prod.workers: 0; expected 1 to 64 connections`,
+				`lake.yaml:5: sources.big.workers: 65; expected 1 to 64 connections`,
+			},
+		},
+		{
+			name: "split needs a postgres table and workers to read the ranges",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: {driver: sqlite, dsn: shop.db}
+  prod: {driver: postgres, dsn: "postgres://db/prod", workers: 4}
+  one: {driver: postgres, dsn: "postgres://db/one"}
+tables:
+  - {name: orders, source: shop, split: 4}
+  - {name: events, source: prod, query: "SELECT * FROM events", split: 4}
+  - {name: items, source: one, split: 2}
+  - {name: lines, source: prod, split: 0}
+  - {name: fine, source: prod, split: 8}
+`,
+			want: []string{
+				`lake.yaml:7: tables[0].split: only postgres tables can be split; source shop is sqlite`,
+				`lake.yaml:8: tables[1].split: a query cannot be split into ranges; expected table: instead of query:, or no split`,
+				`lake.yaml:9: tables[2].split: 2 ranges, but source one reads with 1 connection; expected sources.one.workers greater than 1`,
+				`lake.yaml:10: tables[3].split: 0; expected 1 (read whole) to 64 ranges`,
+			},
 		},
 		{
 			name: "unknown top-level key",
@@ -94,7 +133,7 @@ tables:
     incremental: {column: created_at, window: 90d}
     partitioning: daily
 `,
-			want: []string{`lake.yaml:8: tables[0].partitioning: unknown key; expected one of: incremental, name, query, schema, source, table`},
+			want: []string{`lake.yaml:8: tables[0].partitioning: unknown key; expected one of: incremental, name, query, schema, source, split, table`},
 		},
 		{
 			name: "incremental needs a column and a window in days or weeks, and a weekday",
@@ -759,7 +798,7 @@ func TestParseConfigReportsEveryErrorSortedByLine(t *testing.T) {
 		`testdata/many_errors.yaml:3: timezone: unknown time zone "Europe/Pariss"; expected an IANA name such as UTC or Europe/Paris`,
 		`testdata/many_errors.yaml:5: parquet.compression: unknown compression "lz4"; expected one of: zstd, snappy, gzip, none`,
 		`testdata/many_errors.yaml:6: parquet.row_group_size: "12XB" is not a size; expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)`,
-		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn`,
+		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, workers`,
 		`testdata/many_errors.yaml:13: sources.prod.dsn: environment variable PROD_PASSWORD is not set`,
 		`testdata/many_errors.yaml:17: tables[1].name: "Customers" is not a valid table name; expected lower-case letters, digits and _, not starting with a digit`,
 		`testdata/many_errors.yaml:18: tables[1].source: unknown source "shopp"; defined sources: prod, shop`,
@@ -798,8 +837,8 @@ func TestLoadConfigFullFile(t *testing.T) {
 		DefaultSchema: "raw",
 		Parquet:       ParquetConfig{Compression: "snappy", RowGroupSize: 67108864, FileSize: 1073741824},
 		Sources: map[string]SourceConfig{
-			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db"},
-			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require"},
+			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db", Workers: 1},
+			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1},
 		},
 		Tables: []TableConfig{
 			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 17},
@@ -884,7 +923,7 @@ parquet:
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
 		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
-		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "file:/srv/lake/shop.db?mode=ro"}},
+		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "file:/srv/lake/shop.db?mode=ro", Workers: 1}},
 		Tables: []TableConfig{
 			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 5},
 			{Name: "customers", Source: "shop", Query: "SELECT * FROM customers", Schema: "dwh", Line: 7},
@@ -910,8 +949,8 @@ tables:
 		t.Fatal(err)
 	}
 	wantSources := map[string]SourceConfig{
-		"shop": {Name: "shop", Driver: "sqlite", DSN: "/data/shop.db"},
-		"copy": {Name: "copy", Driver: "sqlite", DSN: "/data/copy.db"},
+		"shop": {Name: "shop", Driver: "sqlite", DSN: "/data/shop.db", Workers: 1},
+		"copy": {Name: "copy", Driver: "sqlite", DSN: "/data/copy.db", Workers: 1},
 	}
 	if !reflect.DeepEqual(c.Sources, wantSources) {
 		t.Errorf("sources = %+v, want %+v", c.Sources, wantSources)
@@ -979,7 +1018,7 @@ tables:
 	if c.Warehouse != "/data/sales" {
 		t.Errorf("warehouse = %q", c.Warehouse)
 	}
-	want := SourceConfig{Name: "${SCHEMA}", Driver: "postgres", DSN: "host=db.internal port=5432 password=p$ss"}
+	want := SourceConfig{Name: "${SCHEMA}", Driver: "postgres", DSN: "host=db.internal port=5432 password=p$ss", Workers: 1}
 	if got := c.Sources["${SCHEMA}"]; got != want {
 		t.Errorf("source = %+v, want %+v (keys are not expanded)", got, want)
 	}
@@ -1239,7 +1278,7 @@ func TestExampleConfigParses(t *testing.T) {
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
 		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
-		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db"}},
+		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db", Workers: 1}},
 		Tables: []TableConfig{
 			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 37},
 			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 40},
@@ -1255,7 +1294,7 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ExampleConfig with Postgres uncommented does not parse:\n%s", err)
 	}
-	if got, want := c.Sources["prod"], (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require"}); got != want {
+	if got, want := c.Sources["prod"], (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require", Workers: 1}); got != want {
 		t.Errorf("prod = %+v, want %+v", got, want)
 	}
 	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 44}); got != want {

@@ -126,6 +126,39 @@ func (v *validator) validateSources() {
 				v.add(key+".dsn", "%s", err)
 			}
 		}
+		switch {
+		case s.Workers == 0 && !v.c.present(key+".workers"):
+			// A Config built in code: the default, 1.
+		case s.Workers < 1 || s.Workers > maxWorkers:
+			v.add(key+".workers", "%d; expected 1 to %d connections", s.Workers, maxWorkers)
+		case s.Workers > 1 && s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
+			v.add(key+".workers", "%d, but a %s source cannot share one snapshot between connections; expected 1 (only postgres sources read in parallel)", s.Workers, s.Driver)
+		}
+	}
+}
+
+// maxWorkers bounds sources.NAME.workers and tables[].split: each worker is
+// a database connection and holds a row group in memory.
+const maxWorkers = 64
+
+// validateSplit checks tables[i].split: block ranges exist only for
+// postgres tables, read by the source's workers.
+func (v *validator) validateSplit(i int, t TableConfig) {
+	key := indexKey("tables", i) + ".split"
+	if !v.c.present(key) {
+		return
+	}
+	src, known := v.c.Sources[t.Source]
+	switch {
+	case t.Split < 1 || t.Split > maxWorkers:
+		v.add(key, "%d; expected 1 (read whole) to %d ranges", t.Split, maxWorkers)
+	case t.Split == 1:
+	case t.Query != "":
+		v.add(key, "a query cannot be split into ranges; expected table: instead of query:, or no split")
+	case known && src.Driver != "postgres" && slices.Contains(drivers, src.Driver):
+		v.add(key, "only postgres tables can be split; source %s is %s", t.Source, src.Driver)
+	case known && src.Workers == 1:
+		v.add(key, "%d ranges, but source %s reads with 1 connection; expected sources.%s.workers greater than 1", t.Split, t.Source, t.Source)
 	}
 }
 
@@ -176,6 +209,7 @@ func (v *validator) validateTables() {
 		}
 
 		v.validateIncremental(i, t)
+		v.validateSplit(i, t)
 
 		switch {
 		case c.failed["sources"]:

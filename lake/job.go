@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -189,20 +190,42 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 		return results
 	}
 	defer src.Close()
-	snap, err := src.Snapshot(ctx)
+	r, err := openReaders(ctx, src, readerCount(sc, todo))
 	if err != nil {
-		err = fmt.Errorf("source %s: begin snapshot: %w", sc.Name, err)
+		err = fmt.Errorf("source %s: %w", sc.Name, err)
 		for _, t := range todo {
 			results = append(results, failed(t, ds, 0, err))
 		}
 		return results
 	}
-	defer snap.Close()
+	defer r.Close()
 	snapshotAt := j.now().UTC()
-	for _, t := range todo {
-		results = append(results, j.importTable(ctx, log, snap, sc, t, runID, ds, snapshotAt, full))
+	// Tables are imported len(r.all) at a time; their counts and ranges
+	// queue for the readers, so no table holds a reader while it waits for
+	// another, and the source never sees more connections than workers.
+	imported := make([]TableResult, len(todo))
+	sem := make(chan struct{}, len(r.all))
+	var wg sync.WaitGroup
+	for i, t := range todo {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			imported[i] = j.importTable(ctx, log, r, sc, t, runID, ds, snapshotAt, full)
+		})
 	}
-	return results
+	wg.Wait()
+	return append(results, imported...)
+}
+
+// readerCount is how many connections read sc tonight: its workers, but no
+// more than the reads there are to share them (a table, or each range of a
+// split table).
+func readerCount(sc SourceConfig, todo []TableConfig) int {
+	reads := 0
+	for _, t := range todo {
+		reads += max(1, int(t.Split))
+	}
+	return max(1, min(int(sc.Workers), reads))
 }
 
 // sweep removes what crashed runs left of attempts at t, whether or not
@@ -222,13 +245,13 @@ func failed(t TableConfig, ds string, secs float64, err error) TableResult {
 
 // importTable writes one partition: read the table in
 // the snapshot into Parquet files of a new attempt, verify them, commit.
-func (j *Job) importTable(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
+func (j *Job) importTable(ctx context.Context, log *slog.Logger, r *readers, sc SourceConfig, t TableConfig,
 	runID, ds string, snapshotAt time.Time, full bool) TableResult {
 	start := j.now()
 	name := t.Schema + "." + t.Name
 	log = log.With("table", name)
 	key := partitions.Key{Schema: t.Schema, Table: t.Name, DS: ds}
-	m, err := j.writePartition(ctx, log, snap, sc, t, key, runID, snapshotAt, full)
+	m, err := j.writePartition(ctx, log, r, sc, t, key, runID, snapshotAt, full)
 	secs := j.now().Sub(start).Seconds()
 	switch {
 	case errors.Is(err, partitions.ErrCommittedByOther):

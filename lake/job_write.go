@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,7 +20,7 @@ import (
 
 // writePartition makes and commits one partition: in full, or, for an
 // incremental table, as a tail import or a recent import (see plan).
-func (j *Job) writePartition(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig, t TableConfig,
+func (j *Job) writePartition(ctx context.Context, log *slog.Logger, r *readers, sc SourceConfig, t TableConfig,
 	key partitions.Key, runID string, snapshotAt time.Time, full bool) (*partitions.Manifest, error) {
 	base := loaders.Query{Name: key.Schema + "." + key.Table, Table: t.Table, SQL: t.Query}
 	p, err := j.plan(ctx, sc, t, key, base, full)
@@ -26,14 +30,15 @@ func (j *Job) writePartition(ctx context.Context, log *slog.Logger, snap loaders
 	if p.mode == partitions.ModeTail {
 		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
 	}
-	m, err := j.writeAttempt(ctx, log, snap, sc, key, runID, snapshotAt, base, p)
+	rd := partReader{readers: r, log: log, split: int(t.Split)}
+	m, err := j.writeAttempt(ctx, log, rd, sc, key, runID, snapshotAt, base, p)
 	var changed *columnsChangedError
 	if errors.As(err, &changed) {
 		// The carried tail files and tonight's recent files would disagree
 		// on the columns; only a new tail import makes them agree again.
 		p = j.tailPlan(t, key.DS, changed.Error())
 		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
-		m, err = j.writeAttempt(ctx, log, snap, sc, key, runID, snapshotAt, base, p)
+		m, err = j.writeAttempt(ctx, log, rd, sc, key, runID, snapshotAt, base, p)
 	}
 	return m, err
 }
@@ -48,7 +53,7 @@ func (e *columnsChangedError) Error() string {
 
 // writeAttempt writes the partition of plan p into a new attempt, verifies
 // it and commits it.
-func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.Snapshot, sc SourceConfig,
+func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, rd partReader, sc SourceConfig,
 	key partitions.Key, runID string, snapshotAt time.Time, base loaders.Query, p importPlan) (*partitions.Manifest, error) {
 	started := j.now().UTC()
 	attempt, err := partitions.Begin(ctx, j.Store, key, runID)
@@ -70,20 +75,21 @@ func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.S
 		SnapshotAt: snapshotAt, StartedAt: started,
 	}
 
+	rd.attempt, rd.seq = attempt, new(atomic.Int64)
 	var parts []part
 	switch p.mode {
 	case partitions.ModeFull:
-		pt, err := j.readPart(ctx, snap, attempt, base, 0, "")
+		pt, err := j.readPart(ctx, rd, base, "")
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, pt)
 	case partitions.ModeTail:
-		tail, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Tail), 0, partitions.RoleTail)
+		tail, err := j.readPart(ctx, rd, p.bound.query(base, loaders.Tail), partitions.RoleTail)
 		if err != nil {
 			return nil, err
 		}
-		recent, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Recent), len(tail.files), partitions.RoleRecent)
+		recent, err := j.readPart(ctx, rd, p.bound.query(base, loaders.Recent), partitions.RoleRecent)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +100,7 @@ func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.S
 		m.Incremental = p.bound.manifest(key.DS, p.reason)
 		m.Rows.Tail = tail.written()
 	case partitions.ModeRecent:
-		recent, err := j.readPart(ctx, snap, attempt, p.bound.query(base, loaders.Recent), 0, partitions.RoleRecent)
+		recent, err := j.readPart(ctx, rd, p.bound.query(base, loaders.Recent), partitions.RoleRecent)
 		if err != nil {
 			return nil, err
 		}
@@ -119,6 +125,7 @@ func (j *Job) writeAttempt(ctx context.Context, log *slog.Logger, snap loaders.S
 	}
 
 	for _, pt := range parts {
+		m.Source.Ranges = max(m.Source.Ranges, pt.ranges)
 		m.Rows.Source += pt.count
 		m.Rows.Written += pt.written()
 		m.Files = append(m.Files, pt.files...)
@@ -148,6 +155,9 @@ type part struct {
 	count  int64 // the source's count of the query's rows in the snapshot
 	schema *arrow.Schema
 	cols   []loaders.Column
+	// ranges is how many block ranges the rows were read in; 0 for one
+	// read of the whole query.
+	ranges int
 }
 
 func (p part) written() int64 {
@@ -158,29 +168,75 @@ func (p part) written() int64 {
 	return n
 }
 
+// partReader is what readPart reads with and writes into for one attempt.
+type partReader struct {
+	readers *readers
+	log     *slog.Logger
+	// split is the table's split: how many block ranges to read it in.
+	split   int
+	attempt *partitions.Attempt
+	// seq numbers the attempt's files, whichever range writes them.
+	seq *atomic.Int64
+}
+
 // readPart counts and reads q in the snapshot into Parquet files of the
-// attempt, numbered from firstSeq and given role, and verifies them. The
-// rows written must equal the source's count of q.
-func (j *Job) readPart(ctx context.Context, snap loaders.Snapshot, attempt *partitions.Attempt, q loaders.Query, firstSeq int, role string) (part, error) {
-	count, err := snap.Count(ctx, q)
+// attempt, given role, and verifies them. The count and, for a split
+// table, each block range are read by a reader of their own, at once when
+// readers are free. The rows written must equal the source's count of q.
+func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role string) (part, error) {
+	queries, whyNot, err := rd.readers.split(ctx, q, rd.split)
 	if err != nil {
-		return part{}, fmt.Errorf("count rows of %s: %w", q.Describe(), err)
+		return part{}, err
 	}
-	w := parquetfile.NewWriter(j.parquetOptions(), func(seq int) (string, parquetfile.Destination, error) {
-		return attempt.Create(ctx, firstSeq+seq)
+	if whyNot != "" {
+		rd.log.Warn("reading the table whole, not in ranges", "split", rd.split, "reason", whyNot)
+	}
+
+	var (
+		count  int64
+		ranges = make([]rangeRead, len(queries))
+		errs   = make([]error, len(queries)+1)
+		stop   atomic.Bool
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		errs[0] = rd.readers.use(ctx, func(s loaders.Snapshot) (err error) {
+			count, err = s.Count(ctx, q)
+			return err
+		})
+		if errs[0] != nil {
+			errs[0] = fmt.Errorf("count rows of %s: %w", q.Describe(), errs[0])
+			stop.Store(true)
+		}
 	})
-	defer w.Abort()
-	sink := &schemaSink{RecordSink: w}
-	if err := snap.Read(ctx, q, loaders.ReadOptions{}, sink); err != nil {
-		return part{}, fmt.Errorf("read %s: %w", q.Describe(), err)
+	for i, rq := range queries {
+		wg.Go(func() {
+			ranges[i], errs[i+1] = j.readRange(ctx, rd, rq, &stop)
+			if errs[i+1] != nil {
+				stop.Store(true)
+			}
+		})
 	}
-	files, err := w.Close()
-	if err != nil {
-		return part{}, fmt.Errorf("write parquet: %w", err)
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return part{}, err
 	}
-	p := part{count: count, schema: sink.schema, cols: sink.cols}
+
+	p := part{count: count, schema: ranges[0].schema, cols: ranges[0].cols}
+	if len(queries) > 1 {
+		p.ranges = len(queries)
+	}
+	var files []parquetfile.File
+	for _, r := range ranges {
+		if !r.schema.Equal(p.schema) {
+			return part{}, fmt.Errorf("read %s: two block ranges came with different columns in one snapshot", q.Describe())
+		}
+		files = append(files, r.files...)
+	}
+	// Files in the order of their numbers, as one read would have made them.
+	slices.SortFunc(files, func(a, b parquetfile.File) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range files {
-		if err := j.verify(ctx, attempt, f, sink.schema); err != nil {
+		if err := j.verify(ctx, rd.attempt, f, p.schema); err != nil {
 			return part{}, err
 		}
 		p.files = append(p.files, partitions.File{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Role: role})
@@ -189,6 +245,38 @@ func (j *Job) readPart(ctx context.Context, snap loaders.Snapshot, attempt *part
 		return part{}, fmt.Errorf("read %s: the source had %d rows in the snapshot but %d were written; not committed", q.Describe(), count, n)
 	}
 	return p, nil
+}
+
+// rangeRead is what the read of one query (a whole table, or one of its
+// block ranges) wrote.
+type rangeRead struct {
+	files  []parquetfile.File
+	schema *arrow.Schema
+	cols   []loaders.Column
+}
+
+// readRange reads q with a reader of its own into new files of the
+// attempt. Its Parquet writer exists only while it holds the reader, so
+// the memory of a night is bounded by the workers' row groups.
+func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, stop *atomic.Bool) (rangeRead, error) {
+	var out rangeRead
+	err := rd.readers.use(ctx, func(s loaders.Snapshot) error {
+		w := parquetfile.NewWriter(j.parquetOptions(), func(int) (string, parquetfile.Destination, error) {
+			return rd.attempt.Create(ctx, int(rd.seq.Add(1)-1))
+		})
+		defer w.Abort()
+		sink := &schemaSink{RecordSink: stoppableSink{RecordSink: w, stop: stop}}
+		if err := s.Read(ctx, q, loaders.ReadOptions{}, sink); err != nil {
+			return fmt.Errorf("read %s: %w", q.Describe(), err)
+		}
+		files, err := w.Close()
+		if err != nil {
+			return fmt.Errorf("write parquet: %w", err)
+		}
+		out = rangeRead{files: files, schema: sink.schema, cols: sink.cols}
+		return nil
+	})
+	return out, err
 }
 
 // verify reads a written file back with an independent Parquet reader and

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +25,25 @@ type Query struct {
 	// Slice, if set, limits the query to the rows on one side of a
 	// boundary; Count and Read apply the same bounds.
 	Slice *Slice
+	// Blocks, if set, limits a Table read to one range of the table's
+	// storage. Only a Splitter makes queries with Blocks.
+	Blocks *BlockRange
+}
+
+// BlockRange is a range of a table's storage pages (PostgreSQL heap
+// blocks): First up to but not including Last. Last 0 means to the end of
+// the table, so that the last range of a split also holds pages added
+// after the split was planned.
+type BlockRange struct {
+	First, Last int64
+}
+
+// String shows the range as the condition a loader applies.
+func (b BlockRange) String() string {
+	if b.Last == 0 {
+		return fmt.Sprintf("ctid >= '(%d,0)'", b.First)
+	}
+	return fmt.Sprintf("ctid >= '(%d,0)' AND ctid < '(%d,0)'", b.First, b.Last)
 }
 
 // Describe returns what the query reads, for manifests and messages.
@@ -32,8 +52,15 @@ func (q Query) Describe() string {
 	if q.SQL != "" {
 		base = q.SQL
 	}
+	var conds []string
 	if q.Slice != nil {
-		return base + " WHERE " + q.Slice.String()
+		conds = append(conds, q.Slice.String())
+	}
+	if q.Blocks != nil {
+		conds = append(conds, q.Blocks.String())
+	}
+	if len(conds) > 0 {
+		return base + " WHERE " + strings.Join(conds, " AND ")
 	}
 	return base
 }
@@ -128,6 +155,29 @@ type Snapshot interface {
 	Read(ctx context.Context, q Query, opts ReadOptions, sink RecordSink) error
 	// Close ends the snapshot.
 	Close() error
+}
+
+// Joiner is a Snapshot that more connections can share, so that several
+// tables, or several ranges of one table, are read at once and still agree
+// with each other (PostgreSQL: pg_export_snapshot and SET TRANSACTION
+// SNAPSHOT, as pg_dump --jobs does). MySQL, MariaDB and SQLite cannot share
+// a snapshot between connections, so their snapshots are not Joiners.
+type Joiner interface {
+	// Join opens another connection that sees exactly this snapshot's
+	// data. It must be called while the snapshot is open and not in use by
+	// another goroutine; the returned Snapshot is closed by the caller,
+	// before or after this one.
+	Join(ctx context.Context) (Snapshot, error)
+}
+
+// Splitter is a Snapshot that can divide a table read into ranges of the
+// table's storage, each readable on any snapshot joined to it.
+type Splitter interface {
+	// Split returns at most n queries that together read exactly q's rows,
+	// each row once: q with Blocks set. It returns q alone, and why, when q
+	// cannot be split (a SELECT rather than a table, a view, a table too
+	// small, a server without range scans by ctid).
+	Split(ctx context.Context, q Query, n int) (parts []Query, whyNot string, err error)
 }
 
 // UnsupportedTypeError says that a column has a type lake cannot store.

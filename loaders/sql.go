@@ -10,7 +10,19 @@ func (q Query) Check() error {
 	if (q.Table == "") == (q.SQL == "") {
 		return errors.New("query " + q.Name + ": set exactly one of table and sql")
 	}
+	if q.Blocks != nil && q.Table == "" {
+		return errors.New("query " + q.Name + ": a block range needs a table, not a SELECT")
+	}
 	return nil
+}
+
+// CheckUnsplit is Check for loaders that are not Splitters: they never get
+// a query with Blocks, and refuse one rather than read the whole table.
+func (q Query) CheckUnsplit() error {
+	if q.Blocks != nil {
+		return errors.New("query " + q.Name + ": this source cannot read block ranges")
+	}
+	return q.Check()
 }
 
 // TrimSQL drops trailing semicolons and space, so that a statement can be

@@ -58,6 +58,9 @@ type Source struct {
 	Driver string `json:"driver"`
 	// Query is the source table or SELECT that was read.
 	Query string `json:"query"`
+	// Ranges is how many block ranges of the table were read at once, by
+	// connections sharing one snapshot; 0 when it was read whole.
+	Ranges int `json:"ranges,omitempty"`
 }
 
 // Rows holds the honest numbers: what the source had in the snapshot (for

@@ -394,7 +394,7 @@ func quoteTable(table string) (string, error) {
 }
 
 func selectSQL(q loaders.Query) (string, error) {
-	if err := q.Check(); err != nil {
+	if err := q.CheckUnsplit(); err != nil {
 		return "", err
 	}
 	if q.Slice != nil {
@@ -411,7 +411,7 @@ func selectSQL(q loaders.Query) (string, error) {
 }
 
 func fromClause(q loaders.Query) (string, error) {
-	if err := q.Check(); err != nil {
+	if err := q.CheckUnsplit(); err != nil {
 		return "", err
 	}
 	if q.SQL != "" {

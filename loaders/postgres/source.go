@@ -90,7 +90,7 @@ func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	return &Snapshot{conn: conn, mem: mem, types: typeResolver{conn: conn}}, nil
+	return &Snapshot{conn: conn, mem: mem, types: typeResolver{conn: conn}, source: s}, nil
 }
 
 // Snapshot is one REPEATABLE READ, READ ONLY transaction on its own
@@ -98,9 +98,13 @@ func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
 // be stored) is rolled back to a savepoint, so the snapshot stays usable for
 // the other tables.
 type Snapshot struct {
-	conn  *pgx.Conn
-	mem   memory.Allocator
-	types typeResolver
+	conn   *pgx.Conn
+	mem    memory.Allocator
+	types  typeResolver
+	source *Source
+	// exported is the id of the exported snapshot that joined
+	// connections import; empty until the first Join.
+	exported string
 }
 
 // Count returns SELECT count(*) over the query's table or SQL, within the
@@ -110,7 +114,7 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
 	}
-	if q.Slice != nil {
+	if q.Slice != nil || q.Blocks != nil {
 		sql, err := selectSQL(q)
 		if err != nil {
 			return 0, fmt.Errorf("count %s: %w", queryName(q), err)
@@ -223,7 +227,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		if err != nil {
 			return err
 		}
-		if copySelect, err = slicedSQL(q, lit); err != nil {
+		if copySelect, err = boundedSQL(q, lit); err != nil {
 			return err
 		}
 	}
@@ -354,30 +358,26 @@ func quoteTable(table string) (string, error) {
 	return pgx.Identifier(parts).Sanitize(), nil
 }
 
-func selectSQL(q loaders.Query) (string, error) {
+// selectSQL is the statement that reads q, with a slice's bound as
+// parameter $1 (whose type the server infers from the column).
+func selectSQL(q loaders.Query) (string, error) { return boundedSQL(q, "$1") }
+
+// boundedSQL is the statement that reads q: the table or SELECT, wrapped
+// in a WHERE on its slice's column, compared with bound ($1, or the literal
+// that sliceLiteral made for the column's type), and on its block range.
+func boundedSQL(q loaders.Query, bound string) (string, error) {
 	if err := q.Check(); err != nil {
 		return "", err
 	}
-	if q.Slice != nil {
-		return slicedSQL(q, "$1")
-	}
-	if q.SQL != "" {
-		return loaders.TrimSQL(q.SQL), nil
-	}
-	t, err := quoteTable(q.Table)
-	if err != nil {
-		return "", err
-	}
-	return "SELECT * FROM " + t, nil
-}
-
-// slicedSQL wraps the query in a WHERE on its slice's column, compared with
-// bound: parameter $1 (whose type the server infers from the column) or the
-// literal that sliceLiteral made for that type.
-func slicedSQL(q loaders.Query, bound string) (string, error) {
-	s := q.Slice
-	if s.Column == "" {
-		return "", errors.New("slice needs a column")
+	if q.Slice == nil && q.Blocks == nil {
+		if q.SQL != "" {
+			return loaders.TrimSQL(q.SQL), nil
+		}
+		t, err := quoteTable(q.Table)
+		if err != nil {
+			return "", err
+		}
+		return "SELECT * FROM " + t, nil
 	}
 	from, err := fromClause(loaders.Query{Table: q.Table, SQL: q.SQL})
 	if err != nil {
@@ -386,14 +386,30 @@ func slicedSQL(q loaders.Query, bound string) (string, error) {
 	if q.SQL == "" {
 		from += " AS lake_query"
 	}
-	col := "lake_query." + pgx.Identifier{s.Column}.Sanitize()
-	switch s.Side {
-	case loaders.Recent:
-		return "SELECT * FROM " + from + " WHERE " + col + " >= " + bound, nil
-	case loaders.Tail:
-		return "SELECT * FROM " + from + " WHERE " + col + " < " + bound + " OR " + col + " IS NULL", nil
+	var conds []string
+	if s := q.Slice; s != nil {
+		if s.Column == "" {
+			return "", errors.New("slice needs a column")
+		}
+		col := "lake_query." + pgx.Identifier{s.Column}.Sanitize()
+		switch s.Side {
+		case loaders.Recent:
+			conds = append(conds, col+" >= "+bound)
+		case loaders.Tail:
+			conds = append(conds, "("+col+" < "+bound+" OR "+col+" IS NULL)")
+		default:
+			return "", fmt.Errorf("slice side %d: expected recent or tail", s.Side)
+		}
 	}
-	return "", fmt.Errorf("slice side %d: expected recent or tail", s.Side)
+	if b := q.Blocks; b != nil {
+		// Block ranges read a table's pages directly: a TID range scan
+		// (PostgreSQL 14+) touches only the range's pages.
+		conds = append(conds, fmt.Sprintf("lake_query.ctid >= '(%d,0)'::tid", b.First))
+		if b.Last > 0 {
+			conds = append(conds, fmt.Sprintf("lake_query.ctid < '(%d,0)'::tid", b.Last))
+		}
+	}
+	return "SELECT * FROM " + from + " WHERE " + strings.Join(conds, " AND "), nil
 }
 
 func fromClause(q loaders.Query) (string, error) {

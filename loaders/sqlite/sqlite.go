@@ -254,7 +254,7 @@ func quoteTable(table string) string {
 }
 
 func selectStatement(q loaders.Query) (string, error) {
-	if err := q.Check(); err != nil {
+	if err := q.CheckUnsplit(); err != nil {
 		return "", err
 	}
 	if q.Slice != nil {
@@ -268,7 +268,7 @@ func selectStatement(q loaders.Query) (string, error) {
 }
 
 func fromClause(q loaders.Query) (string, error) {
-	if err := q.Check(); err != nil {
+	if err := q.CheckUnsplit(); err != nil {
 		return "", err
 	}
 	if q.SQL != "" {

@@ -1,0 +1,150 @@
+package lake_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lake-engine/lake/localstack/testenv"
+	"github.com/lake-engine/lake/partitions"
+)
+
+// Tables read in parallel, and ranges of one table read by several
+// connections, all see one snapshot while writers keep changing the
+// source: money moved between accounts never appears twice or vanishes,
+// and every order arrives with exactly its items. Reads that each took a
+// snapshot of their own would see some transfers and orders half done.
+func TestParallelReadsShareOneSnapshotUnderConcurrentWrites(t *testing.T) {
+	dsn := testenv.NewPostgresDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	const accounts, balance = 200_000, 100
+	for _, q := range []string{
+		`CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text)`,
+		fmt.Sprintf(`INSERT INTO accounts SELECT i, %d, 'account number ' || i FROM generate_series(1, %d) i`, balance, accounts),
+		`CREATE TABLE orders (id bigserial PRIMARY KEY, n_items int NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+		`CREATE TABLE order_items (order_id bigint NOT NULL, line int NOT NULL, amount bigint NOT NULL)`,
+		`INSERT INTO orders (n_items) SELECT 1 + i % 5 FROM generate_series(1, 50000) i`,
+		`INSERT INTO order_items SELECT o.id, l, o.id * l FROM orders o, generate_series(1, o.n_items) l`,
+		`VACUUM ANALYZE`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	// The writer moves money and adds orders with their items, each in
+	// one transaction, until the night is over.
+	var commits atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		w, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close(ctx)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			from, to, n := 1+rng.IntN(accounts), 1+rng.IntN(accounts), 1+rng.IntN(4)
+			err := pgx.BeginFunc(ctx, w, func(tx pgx.Tx) error {
+				batch := &pgx.Batch{}
+				batch.Queue(`UPDATE accounts SET balance = balance - 7 WHERE id = $1`, from)
+				batch.Queue(`UPDATE accounts SET balance = balance + 7 WHERE id = $1`, to)
+				batch.Queue(`WITH o AS (INSERT INTO orders (n_items) VALUES ($1) RETURNING id)
+					INSERT INTO order_items SELECT o.id, l, l FROM o, generate_series(1, $1) l`, n)
+				return tx.SendBatch(ctx, batch).Close()
+			})
+			if err != nil {
+				t.Errorf("writer: %v", err)
+				return
+			}
+			commits.Add(1)
+		}
+	})
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	// The writer must be busy before the night starts.
+	for commits.Load() < 20 {
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`
+warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
+parquet: {row_group_size: 256KiB}
+sources:
+  pg: {driver: postgres, dsn: %q, workers: 4}
+tables:
+  - {name: accounts, source: pg, split: 4}
+  - {name: orders, source: pg, split: 2}
+  - {name: order_items, source: pg, split: 3}
+clusters:
+  - {name: local, engine: duckdb, path: ./lake.duckdb}
+`, dsn))
+	job := newJob(t, cfg)
+	before := commits.Load()
+	rep := run(t, job, "2026-11-20")
+	during := commits.Load() - before
+	close(stop)
+	wg.Wait()
+	if err := rep.Err(); err != nil {
+		t.Fatalf("%v\n%+v", err, rep.Tables)
+	}
+	t.Logf("the writer committed %d transactions during the night", during)
+	if during < 10 {
+		t.Fatalf("only %d transactions committed during the night: the test proves nothing", during)
+	}
+
+	for table, ranges := range map[string]int{"accounts": 4, "orders": 2, "order_items": 3} {
+		m, err := partitions.ReadManifest(ctx, job.Store, partitions.Key{Schema: "dwh", Table: table, DS: "2026-11-20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Source.Ranges != ranges || len(m.Files) < ranges {
+			t.Errorf("%s: read in %d ranges into %d files, want %d ranges", table, m.Source.Ranges, len(m.Files), ranges)
+		}
+	}
+
+	checks := []struct{ name, q, want string }{
+		{"no money appears or vanishes",
+			`SELECT count(*), sum(balance) FROM accounts_latest`, fmt.Sprintf("%d,%d", accounts, accounts*balance)},
+		{"every order has exactly its items",
+			`SELECT count(*) FROM orders_latest o
+			  WHERE o.n_items <> (SELECT count(*) FROM order_items_latest i WHERE i.order_id = o.id)`, "0"},
+		{"no item without its order",
+			`SELECT count(*) FROM order_items_latest i
+			  WHERE NOT EXISTS (SELECT 1 FROM orders_latest o WHERE o.id = i.order_id)`, "0"},
+		{"no row twice",
+			`SELECT (SELECT count(*) - count(DISTINCT id) FROM accounts_latest) + (SELECT count(*) - count(DISTINCT id) FROM orders_latest)`, "0"},
+	}
+	for _, c := range checks {
+		if got := query(t, cfg, c.q); got != c.want {
+			t.Errorf("%s: %s\n got %s\nwant %s", c.name, strings.Join(strings.Fields(c.q), " "), got, c.want)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/lake-engine/lake/loaders"
+)
+
+var (
+	_ loaders.Joiner   = (*Snapshot)(nil)
+	_ loaders.Splitter = (*Snapshot)(nil)
+)
+
+// snapshotIDRE is the shape of pg_export_snapshot's result
+// ("00000003-0000001B-1"): checked before it is put into SQL text, since SET
+// TRANSACTION SNAPSHOT takes no parameters.
+var snapshotIDRE = regexp.MustCompile(`^[0-9A-Fa-f-]+$`)
+
+// Join opens another connection in this snapshot: the first Join exports
+// the snapshot (pg_export_snapshot), and every joined connection begins a
+// REPEATABLE READ, READ ONLY transaction that imports it (SET TRANSACTION
+// SNAPSHOT), as pg_dump --jobs does. The export is valid while this
+// snapshot's transaction is open, so close this snapshot last.
+func (sn *Snapshot) Join(ctx context.Context) (loaders.Snapshot, error) {
+	if sn.conn == nil {
+		return nil, errors.New("join snapshot: snapshot is closed")
+	}
+	if sn.exported == "" {
+		// Not in a savepoint: an export belongs to the top transaction.
+		if err := sn.conn.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&sn.exported); err != nil {
+			return nil, fmt.Errorf("export snapshot: %w", err)
+		}
+		if !snapshotIDRE.MatchString(sn.exported) {
+			return nil, fmt.Errorf("export snapshot: unexpected snapshot id %q", sn.exported)
+		}
+	}
+	conn, err := sn.source.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, stmt := range []string{
+		"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		"SET TRANSACTION SNAPSHOT '" + sn.exported + "'",
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			conn.Close(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("join snapshot %s: %w", sn.exported, err)
+		}
+	}
+	return &Snapshot{conn: conn, mem: sn.mem, types: typeResolver{conn: conn}, source: sn.source, exported: sn.exported}, nil
+}
+
+// minSplitVersion is the first PostgreSQL whose planner reads a ctid range
+// with a TID Range Scan; before it, each range would scan the whole table.
+const minSplitVersion = 140000
+
+// Split divides a table into n ranges of its heap pages, read by
+// "ctid >= '(first,0)' AND ctid < '(last,0)'". The ranges are planned from
+// the table's size now; the last one is open-ended, so pages added since
+// are still read, and rows visible to the snapshot never move (an update
+// writes a new version; the old one stays where it is while a snapshot
+// can see it). A SELECT, a view or a partitioned table is not split.
+func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int) ([]loaders.Query, string, error) {
+	one := []loaders.Query{q}
+	if n < 2 {
+		return one, "", nil
+	}
+	if err := q.Check(); err != nil {
+		return nil, "", err
+	}
+	if q.Blocks != nil {
+		return nil, "", fmt.Errorf("split %s: the query is already a block range", queryName(q))
+	}
+	if q.Table == "" {
+		return one, "a SELECT cannot be split into block ranges; read a table instead", nil
+	}
+	table, err := quoteTable(q.Table)
+	if err != nil {
+		return nil, "", err
+	}
+	var (
+		version string
+		kind    string
+		pages   int64
+	)
+	err = sn.savepoint(ctx, func() error {
+		if err := sn.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')").Scan(&version); err != nil {
+			return err
+		}
+		return sn.conn.QueryRow(ctx,
+			`SELECT relkind::text, pg_relation_size(oid) / current_setting('block_size')::bigint
+			   FROM pg_catalog.pg_class WHERE oid = $1::regclass`, table).Scan(&kind, &pages)
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("split %s: %w", queryName(q), err)
+	}
+	if v, _ := strconv.Atoi(version); v < minSplitVersion {
+		return one, fmt.Sprintf("PostgreSQL %s has no TID range scans (14 or later has)", version), nil
+	}
+	switch kind {
+	case "r", "m":
+	case "p":
+		return one, "a partitioned table is not split; list its partitions as tables to read them in parallel", nil
+	default:
+		return one, "only a table or materialized view can be split into block ranges", nil
+	}
+	n = int(min(int64(n), pages))
+	if n < 2 {
+		return one, fmt.Sprintf("the table has %d pages", pages), nil
+	}
+	per := (pages + int64(n) - 1) / int64(n)
+	parts := make([]loaders.Query, 0, n)
+	for first := int64(0); first < pages; first += per {
+		part := q
+		part.Blocks = &loaders.BlockRange{First: first, Last: first + per}
+		parts = append(parts, part)
+	}
+	parts[len(parts)-1].Blocks.Last = 0
+	return parts, "", nil
+}
