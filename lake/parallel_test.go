@@ -148,3 +148,52 @@ clusters:
 		}
 	}
 }
+
+// A range that fails (here on a value Arrow cannot hold) fails its table
+// with that cause, stops the table's other ranges, and leaves the shared
+// connections usable: the source's other tables still commit.
+func TestFailedRangeFailsItsTableOnly(t *testing.T) {
+	dsn := testenv.NewPostgresDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		`CREATE TABLE bad (id int, day date, pad text)`,
+		`INSERT INTO bad SELECT i, date '2026-01-01', repeat('x', 100) FROM generate_series(1, 100000) i`,
+		`INSERT INTO bad VALUES (100001, 'infinity', 'x')`,
+		`CREATE TABLE ok (id int, pad text)`,
+		`INSERT INTO ok SELECT i, repeat('y', 100) FROM generate_series(1, 50000) i`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`
+warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
+sources:
+  pg: {driver: postgres, dsn: %q, workers: 2}
+tables:
+  - {name: bad, source: pg, split: 3}
+  - {name: ok, source: pg, split: 2}
+clusters:
+  - {name: local, engine: duckdb, path: ./lake.duckdb}
+`, dsn))
+	rep := run(t, newJob(t, cfg), "2026-11-20")
+	if got := statuses(rep); got != "dwh.bad=failed dwh.ok=committed" {
+		t.Fatalf("%s\n%+v", got, rep.Tables)
+	}
+	if msg := rep.Tables[0].Message; !strings.Contains(msg, "infinity") || strings.Contains(msg, "stopped") {
+		t.Errorf("the failure does not name its cause: %s", msg)
+	}
+	if got := query(t, cfg, `SELECT count(*) FROM ok_latest`); got != "50000" {
+		t.Errorf("ok_latest has %s rows, want 50000", got)
+	}
+	if got := query(t, cfg, `SELECT count(*) FROM duckdb_views() WHERE view_name = 'bad_latest'`); got != "0" {
+		t.Errorf("a view of the failed table exists")
+	}
+}

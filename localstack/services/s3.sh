@@ -36,7 +36,7 @@ localstack_python() {
 }
 
 install_localstack() {
-	if [ -x "$S3_VENV/bin/python" ] && "$S3_VENV/bin/python" -c 'import localstack.runtime.main, cbor2._decoder, service_identity' 2>/dev/null; then
+	if [ -x "$S3_VENV/bin/python" ] && "$S3_VENV/bin/python" -c 'import localstack.runtime.main, cbor2._decoder, service_identity, OpenSSL.crypto as c; c.X509().add_extensions' 2>/dev/null; then
 		return 0
 	fi
 	log "installing localstack-core $LOCALSTACK_VERSION into $S3_VENV"
@@ -46,7 +46,11 @@ install_localstack() {
 	"$py" -m venv "$S3_VENV" >&2 || die "$py -m venv failed"
 	# cbor2 6 dropped the module LocalStack 4.14 imports (cbor2._decoder);
 	# twisted needs service_identity, which the extra leaves out.
-	"$S3_VENV/bin/pip" install -q "localstack-core[base-runtime]==$LOCALSTACK_VERSION" "cbor2==5.8.0" "service_identity==26.1.0" >&2 ||
+	# pyOpenSSL 26 dropped X509.add_extensions, which LocalStack 4.14 calls
+	# to make its TLS certificate at first start; pyOpenSSL 25 needs
+	# cryptography < 47, which service_identity 26 refuses.
+	"$S3_VENV/bin/pip" install -q "localstack-core[base-runtime]==$LOCALSTACK_VERSION" "cbor2==5.8.0" "service_identity==24.2.0" \
+		"pyOpenSSL==25.3.0" "cryptography==46.0.7" >&2 ||
 		{ rm -rf "$S3_VENV"; die "pip install localstack-core failed"; }
 }
 
