@@ -31,6 +31,9 @@ func newShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(out, "table      %s.%s\n", m.Schema, m.Table)
 			fmt.Fprintf(out, "ds         %s (%s)\n", m.DS, m.Mode)
 			fmt.Fprintf(out, "source     %s (%s): %s\n", m.Source.Name, m.Source.Driver, m.Source.Query)
+			if m.Source.Ranges > 0 {
+				fmt.Fprintf(out, "ranges     %d, read at once in one snapshot\n", m.Source.Ranges)
+			}
 			fmt.Fprintf(out, "rows       %d written, %d in the source snapshot\n", m.Rows.Written, m.Rows.Source)
 			if inc := m.Incremental; inc != nil {
 				fmt.Fprintf(out, "split      %s < %s (or NULL): %d tail rows, from the tail import of ds=%s\n", inc.Column, inc.Bound, m.Rows.Tail, inc.TailDS)

@@ -64,5 +64,8 @@ func reads(t lake.TableConfig) string {
 	if t.Query != "" {
 		return "query"
 	}
+	if t.Split > 1 {
+		return fmt.Sprintf("%s in %d ranges", t.Table, t.Split)
+	}
 	return t.Table
 }
