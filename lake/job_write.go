@@ -247,6 +247,10 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	return p, nil
 }
 
+// pipeDepth is how many batches may wait between a read and its Parquet
+// encoding: enough to absorb the pause of a row group's compression.
+const pipeDepth = 2
+
 // rangeRead is what the read of one query (a whole table, or one of its
 // block ranges) wrote.
 type rangeRead struct {
@@ -265,8 +269,14 @@ func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, sto
 			return rd.attempt.Create(ctx, int(rd.seq.Add(1)-1))
 		})
 		defer w.Abort()
-		sink := &schemaSink{RecordSink: stoppableSink{RecordSink: w, stop: stop}}
-		if err := s.Read(ctx, q, loaders.ReadOptions{}, sink); err != nil {
+		// Encoding runs beside the read, so the source never waits for it.
+		pipe := loaders.NewPipeSink(stoppableSink{RecordSink: w, stop: stop}, pipeDepth)
+		sink := &schemaSink{RecordSink: pipe}
+		err := s.Read(ctx, q, loaders.ReadOptions{}, sink)
+		if perr := pipe.Close(); err == nil && perr != nil {
+			err = fmt.Errorf("write batch: %w", perr)
+		}
+		if err != nil {
 			return fmt.Errorf("read %s: %w", q.Describe(), err)
 		}
 		files, err := w.Close()
