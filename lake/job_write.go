@@ -192,6 +192,9 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		rd.log.Warn("reading the table whole, not in ranges", "split", rd.split, "reason", whyNot)
 	}
 
+	// The source's count of q: the sum of what the server says it sent
+	// for each range, or a count(*) of its own, beside the reads.
+	_, selfCounted := rd.readers.first.(loaders.CountingReader)
 	var (
 		count  int64
 		ranges = make([]rangeRead, len(queries))
@@ -199,16 +202,18 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		stop   atomic.Bool
 		wg     sync.WaitGroup
 	)
-	wg.Go(func() {
-		errs[0] = rd.readers.use(ctx, func(s loaders.Snapshot) (err error) {
-			count, err = s.Count(ctx, q)
-			return err
+	if !selfCounted {
+		wg.Go(func() {
+			errs[0] = rd.readers.use(ctx, func(s loaders.Snapshot) (err error) {
+				count, err = s.Count(ctx, q)
+				return err
+			})
+			if errs[0] != nil {
+				errs[0] = fmt.Errorf("count rows of %s: %w", q.Describe(), errs[0])
+				stop.Store(true)
+			}
 		})
-		if errs[0] != nil {
-			errs[0] = fmt.Errorf("count rows of %s: %w", q.Describe(), errs[0])
-			stop.Store(true)
-		}
-	})
+	}
 	for i, rq := range queries {
 		wg.Go(func() {
 			ranges[i], errs[i+1] = j.readRange(ctx, rd, rq, &stop)
@@ -222,12 +227,15 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		return part{}, err
 	}
 
-	p := part{count: count, schema: ranges[0].schema, cols: ranges[0].cols}
+	p := part{schema: ranges[0].schema, cols: ranges[0].cols}
 	if len(queries) > 1 {
 		p.ranges = len(queries)
 	}
 	var files []parquetfile.File
 	for _, r := range ranges {
+		if selfCounted {
+			count += r.sent
+		}
 		if !r.schema.Equal(p.schema) {
 			return part{}, fmt.Errorf("read %s: two block ranges came with different columns in one snapshot", q.Describe())
 		}
@@ -241,6 +249,7 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		}
 		p.files = append(p.files, partitions.File{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: f.SHA256, Role: role})
 	}
+	p.count = count
 	if n := p.written(); n != count {
 		return part{}, fmt.Errorf("read %s: the source had %d rows in the snapshot but %d were written; not committed", q.Describe(), count, n)
 	}
@@ -254,6 +263,8 @@ const pipeDepth = 2
 // rangeRead is what the read of one query (a whole table, or one of its
 // block ranges) wrote.
 type rangeRead struct {
+	// sent is the source's count of the rows it sent (CountingReader).
+	sent   int64
 	files  []parquetfile.File
 	schema *arrow.Schema
 	cols   []loaders.Column
@@ -272,7 +283,12 @@ func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, sto
 		// Encoding runs beside the read, so the source never waits for it.
 		pipe := loaders.NewPipeSink(stoppableSink{RecordSink: w, stop: stop}, pipeDepth)
 		sink := &schemaSink{RecordSink: pipe}
-		err := s.Read(ctx, q, loaders.ReadOptions{}, sink)
+		var err error
+		if cr, ok := s.(loaders.CountingReader); ok {
+			out.sent, err = cr.ReadCounted(ctx, q, loaders.ReadOptions{}, sink)
+		} else {
+			err = s.Read(ctx, q, loaders.ReadOptions{}, sink)
+		}
 		if perr := pipe.Close(); err == nil && perr != nil {
 			err = fmt.Errorf("write batch: %w", perr)
 		}
@@ -283,7 +299,7 @@ func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, sto
 		if err != nil {
 			return fmt.Errorf("write parquet: %w", err)
 		}
-		out = rangeRead{files: files, schema: sink.schema, cols: sink.cols}
+		out.files, out.schema, out.cols = files, sink.schema, sink.cols
 		return nil
 	})
 	return out, err

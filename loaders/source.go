@@ -157,6 +157,16 @@ type Snapshot interface {
 	Close() error
 }
 
+// CountingReader is a Snapshot whose source says itself how many rows a
+// Read sent (PostgreSQL: the count in COPY's command tag, computed by the
+// server in the snapshot). That count is as independent of lake's decoding
+// and writing as a separate Count, and spares a scan of the table.
+type CountingReader interface {
+	// ReadCounted is Read that returns the source's count of the rows it
+	// sent for q.
+	ReadCounted(ctx context.Context, q Query, opts ReadOptions, sink RecordSink) (sent int64, err error)
+}
+
 // Joiner is a Snapshot that more connections can share, so that several
 // tables, or several ranges of one table, are read at once and still agree
 // with each other (PostgreSQL: pg_export_snapshot and SET TRANSACTION

@@ -18,8 +18,9 @@ import (
 )
 
 var (
-	_ loaders.Source   = (*Source)(nil)
-	_ loaders.Snapshot = (*Snapshot)(nil)
+	_ loaders.Source         = (*Source)(nil)
+	_ loaders.Snapshot       = (*Snapshot)(nil)
+	_ loaders.CountingReader = (*Snapshot)(nil)
 )
 
 // Source is one PostgreSQL database. It holds no connection of its own: each
@@ -200,24 +201,36 @@ func formatBound(s *loaders.Slice, oid uint32) (value, typ string, err error) {
 // rows. Column types are resolved before the query runs, so an unsupported
 // type fails with an *loaders.UnsupportedTypeError before any row is read.
 func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
-	sql, err := selectSQL(q)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", queryName(q), err)
-	}
-	err = sn.savepoint(ctx, func() error { return sn.read(ctx, q, sql, opts.Rows(), sink) })
-	if err != nil {
-		return fmt.Errorf("read %s: %w", queryName(q), err)
-	}
-	return nil
+	_, err := sn.ReadCounted(ctx, q, opts, sink)
+	return err
 }
 
-func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batchRows int, sink loaders.RecordSink) error {
+// ReadCounted is Read that also returns how many rows the server sent: the
+// count in COPY's command tag, which PostgreSQL computes itself in the
+// snapshot. It spares the job a count(*) scan of the table.
+func (sn *Snapshot) ReadCounted(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) (int64, error) {
+	sql, err := selectSQL(q)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	var sent int64
+	err = sn.savepoint(ctx, func() (err error) {
+		sent, err = sn.read(ctx, q, sql, opts.Rows(), sink)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", queryName(q), err)
+	}
+	return sent, nil
+}
+
+func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batchRows int, sink loaders.RecordSink) (int64, error) {
 	name := queryName(q)
 	pg := sn.conn.PgConn()
 	// Describing the statement gives the column types without running it.
 	desc, err := pg.Prepare(ctx, "", sql, nil)
 	if err != nil {
-		return fmt.Errorf("describe query: %w", err)
+		return 0, fmt.Errorf("describe query: %w", err)
 	}
 	// COPY takes no parameters: the slice's bound goes in as a literal of
 	// the type the server inferred for $1.
@@ -225,15 +238,15 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 	if q.Slice != nil {
 		lit, err := sliceLiteral(q.Slice, desc.ParamOIDs)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if copySelect, err = boundedSQL(q, lit); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	cols, err := sn.types.resolveColumns(ctx, name, desc.Fields)
 	if err != nil {
-		return err
+		return 0, err
 	}
 
 	lcols := make([]loaders.Column, len(cols))
@@ -242,7 +255,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 	}
 	schema := loaders.Schema(lcols)
 	if err := sink.Begin(schema, lcols); err != nil {
-		return fmt.Errorf("begin sink: %w", err)
+		return 0, fmt.Errorf("begin sink: %w", err)
 	}
 
 	rb := array.NewRecordBuilder(sn.mem, schema)
@@ -267,21 +280,27 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 			cancel()
 		},
 	}
-	_, err = pg.CopyTo(ctx, dec, "COPY ("+copySelect+"\n) TO STDOUT (FORMAT binary)")
+	tag, err := pg.CopyTo(ctx, dec, "COPY ("+copySelect+"\n) TO STDOUT (FORMAT binary)")
 	if dec.err != nil {
 		// The cancel makes CopyTo fail too; the decoder's error is the cause.
-		return dec.err
+		return 0, dec.err
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := dec.finish(); err != nil {
-		return err
+		return 0, err
 	}
 	if dec.inBatch > 0 {
-		return flush(rb, sink)
+		if err := flush(rb, sink); err != nil {
+			return 0, err
+		}
 	}
-	return nil
+	sent := tag.RowsAffected()
+	if sent != dec.row {
+		return 0, fmt.Errorf("the server sent %d rows but %d were decoded", sent, dec.row)
+	}
+	return sent, nil
 }
 
 func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
