@@ -111,12 +111,16 @@ type Column struct {
 
 // ReadOptions tunes how rows are batched.
 type ReadOptions struct {
-	// BatchRows is the maximum number of rows per record batch (default 65536).
+	// BatchRows is the maximum number of rows per record batch (default 16384).
 	BatchRows int
 }
 
 // DefaultBatchRows is used when ReadOptions.BatchRows is zero.
-const DefaultBatchRows = 64 * 1024
+//
+// 16384 rows keep the batches queued between a read and its Parquet
+// encoding small (a night of a wide table holds about four), while still
+// amortising the per-batch work of the encoder.
+const DefaultBatchRows = 16 * 1024
 
 // Rows returns the batch size to use.
 func (o ReadOptions) Rows() int {
