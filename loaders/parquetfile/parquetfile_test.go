@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -675,4 +676,51 @@ func TestWriteRejectsAnotherSchema(t *testing.T) {
 	if err := w.Write(batch); err == nil {
 		t.Fatal("Write of a batch with another schema succeeded")
 	}
+}
+
+// A column of few distinct values gets a dictionary; one of mostly
+// distinct values is written plain, which zstd compresses better and
+// which costs no hash look-up per value. Every file of a Writer makes the
+// same choice, from its first batch.
+func TestDictionaryOnlyForColumnsOfFewValues(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		nullable("id", arrow.PrimitiveTypes.Int64),
+		nullable("status", arrow.BinaryTypes.String),
+		nullable("note", arrow.BinaryTypes.String),
+		nullable("sparse", arrow.BinaryTypes.String),
+	}, nil)
+	batch := func(first, n int) arrow.RecordBatch {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer b.Release()
+		for i := first; i < first+n; i++ {
+			b.Field(0).(*array.Int64Builder).Append(int64(i))
+			b.Field(1).(*array.StringBuilder).Append([]string{"new", "paid", "shipped"}[i%3])
+			b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("order %d", i))
+			// Too few values in the first batch to tell: keeps the default.
+			if i%1000 == 0 {
+				b.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("rare %d", i))
+			} else {
+				b.Field(3).(*array.StringBuilder).AppendNull()
+			}
+		}
+		return b.NewRecordBatch()
+	}
+	b1, b2 := batch(0, 5000), batch(5000, 5000)
+	defer b1.Release()
+	defer b2.Release()
+	// Tiny files, so that the second batch goes to a second file.
+	f, files := writeAll(t, parquetfile.Options{FileBytes: 1}, schema, b1, b2)
+	if len(files) != 2 {
+		t.Fatalf("%d files, want 2", len(files))
+	}
+	db := duck(t)
+	for _, file := range files {
+		got := queryStrings(t, db, `SELECT path_in_schema, bool_or(dictionary_page_offset IS NOT NULL)
+			FROM parquet_metadata(?) GROUP BY 1 ORDER BY 1`, f.path(file.Name))
+		want := [][]string{{"id", "false"}, {"note", "false"}, {"sparse", "true"}, {"status", "true"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: columns with a dictionary %v, want %v", file.Name, got, want)
+		}
+	}
+	checkFiles(t, f, schema, files)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -108,7 +109,10 @@ type Writer struct {
 	opts   Options
 	create CreateFunc
 
-	schema     *arrow.Schema
+	schema *arrow.Schema
+	// baseProps are the writer properties of every column; props adds
+	// the choice of dictionaries made from the first batch.
+	baseProps  []parquet.WriterProperty
 	props      *parquet.WriterProperties
 	arrowProps pqarrow.ArrowWriterProperties
 
@@ -150,13 +154,14 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 	if err != nil {
 		return err
 	}
-	w.props = parquet.NewWriterProperties(
+	w.baseProps = []parquet.WriterProperty{
 		parquet.WithVersion(parquet.V2_6),
 		parquet.WithCompression(codec),
 		parquet.WithStats(true),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithCreatedBy("lake (arrow-go pqarrow)"),
-	)
+	}
+	w.props = parquet.NewWriterProperties(w.baseProps...)
 	// Microseconds everywhere: Trino and Spark read TIMESTAMP(MICROS) best,
 	// and Arrow nanosecond timestamps would otherwise become NANOS.
 	w.arrowProps = pqarrow.NewArrowWriterProperties(
@@ -184,6 +189,10 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 		return nil
 	}
 	if w.cur == nil {
+		if w.seq == 0 {
+			// Every file of the Writer encodes a column the same way.
+			w.props = parquet.NewWriterProperties(append(slices.Clone(w.baseProps), dictionaryOptions(rec)...)...)
+		}
 		if err := w.open(); err != nil {
 			return w.fail(err)
 		}
