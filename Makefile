@@ -8,8 +8,10 @@ BIN := bin
 CACHE ?= $(HOME)/.cache/lake-test
 STATICCHECK_VERSION ?= v0.8.2
 SERVICES := bash localstack/services.sh
+# Flags of cmd/lake-bench for bench-peers, e.g. BENCH_FLAGS='-reps 1 -tables orders_1m'.
+BENCH_FLAGS ?=
 
-.PHONY: help build demo test test-short services services-down bench lint clean localstack-up localstack-down
+.PHONY: help build demo test test-short services services-down bench bench-peers lint clean localstack-up localstack-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,9 +36,18 @@ services: ## start the test servers; prints `export NAME=value` lines: eval "$$(
 services-down: ## stop the test servers
 	@$(SERVICES) down
 
-bench: ## benchmarks that print figures
+bench: ## Go benchmarks that print figures, then bench-peers
 	@set -euo pipefail; eval "$$($(SERVICES) up)"; \
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime=1x -benchmem -timeout 30m ./...
+	$(MAKE) --no-print-directory bench-peers
+
+# Only PostgreSQL and S3 are started: the peers bench needs no Trino. The
+# first run generates its tables (a few minutes) and the Python venv; both
+# are kept (database lake_bench, ~/.cache/lake-test/bench-venv).
+bench-peers: build ## lake against raw COPY, DuckDB and ConnectorX on 1M/10M-row orders and TPC-H lineitem; writes bench/results.md
+	@set -euo pipefail; eval "$$($(SERVICES) up postgres s3)"; eval "$$(bash localstack/bench/venv.sh)"; \
+	$(GO) build -o $(BIN)/lake-bench ./cmd/lake-bench; \
+	$(BIN)/lake-bench -lake $(BIN)/lake $(BENCH_FLAGS)
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need gofmt -w"; exit 1; }

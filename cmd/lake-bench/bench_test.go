@@ -1,0 +1,76 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lake-engine/lake/lake"
+)
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int64
+		want int64
+	}{
+		{nil, 0},
+		{[]int64{7}, 7},
+		{[]int64{9, 1, 5}, 5},
+		{[]int64{4, 1, 3, 2}, 2}, // (2+3)/2, truncated
+	} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+	if got := median([]time.Duration{3 * time.Second, time.Second, 2 * time.Second}); got != 2*time.Second {
+		t.Errorf("median of durations = %v, want 2s", got)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 6001215: "6,001,215", 123456789: "123,456,789"} {
+		if got := thousands(in); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPick(t *testing.T) {
+	known := []string{"a", "b", "c"}
+	if got, err := pick("-x", " c, a ", known); err != nil || !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("pick = %v, %v; want [a c] in the known order", got, err)
+	}
+	for _, bad := range []string{"", ",", "a,d"} {
+		if _, err := pick("-x", bad, known); err == nil {
+			t.Errorf("pick(%q) accepted", bad)
+		}
+	}
+}
+
+// TestLakeYAML checks the configs the bench writes against lake's own
+// parser, so that a mistake shows here rather than as a failed measurement.
+func TestLakeYAML(t *testing.T) {
+	table := tableByName("orders_1m")
+	for _, tc := range []struct {
+		name           string
+		workers, split int
+		warehouse      string
+	}{
+		{"local, keys left out", 0, 0, "warehouse: ./warehouse\n"},
+		{"s3, workers and split", 2, 2, "warehouse: s3://bucket/prefix\ns3: {endpoint: \"http://127.0.0.1:54566\", path_style: true}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &bench{opts: options{workers: tc.workers, split: tc.split},
+				env: environment{dsn: "postgres://postgres@127.0.0.1:55432/lake_bench?sslmode=disable"}}
+			body := b.lakeYAML(tc.warehouse, table)
+			cfg, err := lake.ParseConfig(filepath.Join(t.TempDir(), "lake.yaml"), []byte(body), func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatalf("lake rejects the bench's config:\n%s\n%v", body, err)
+			}
+			if len(cfg.Tables) != 1 || cfg.Tables[0].Name != table.name || len(cfg.Clusters) != 1 {
+				t.Errorf("config = %+v", cfg)
+			}
+		})
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import "fmt"
+
+// The targets of issue #5, checked against lake-local's medians.
+const (
+	// maxRawRatio: lake may take at most this times raw COPY's time.
+	maxRawRatio = 1.3
+	// maxRSS10m: lake's peak RSS on orders_10m, in bytes.
+	maxRSS10m = 300e6
+	// maxRSSGrowth: orders_10m's peak RSS may exceed orders_1m's by at most
+	// this fraction (memory must not grow with the table).
+	maxRSSGrowth = 0.10
+)
+
+// check is one target on one table (or pair of tables).
+type check struct {
+	target  string
+	scope   string
+	figures string
+	// verdict is PASS, MISS, or "—" when the figures needed were not
+	// measured (a table or tool left out, or failed).
+	verdict string
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+const notMeasured = "—"
+
+// targets computes every target from the figures. Nothing is rounded
+// before comparing.
+func (r report) targets() []check {
+	var checks []check
+	for _, t := range r.tables {
+		lake, raw := t.figures("lake-local"), t.figures("raw")
+		c := check{target: fmt.Sprintf("lake ≤ %.1f × raw COPY", maxRawRatio), scope: t.table.name, figures: "not measured", verdict: notMeasured}
+		if lake.ok && raw.ok {
+			ratio := lake.wall.Seconds() / raw.wall.Seconds()
+			c.figures = fmt.Sprintf("%.2f s vs %.2f s: %.2f ×", lake.wall.Seconds(), raw.wall.Seconds(), ratio)
+			c.verdict = verdict(ratio <= maxRawRatio)
+		}
+		checks = append(checks, c)
+	}
+	for _, t := range r.tables {
+		lake := t.figures("lake-local")
+		c := check{target: "lake rows/s ≥ fastest peer's", scope: t.table.name, figures: "not measured", verdict: notMeasured}
+		fastest, best := "", figures{}
+		for _, peer := range []string{"duckdb", "connectorx"} {
+			if f := t.figures(peer); f.ok && (!best.ok || f.wall < best.wall) {
+				fastest, best = peer, f
+			}
+		}
+		if lake.ok && best.ok {
+			rows := float64(t.table.rows)
+			c.figures = fmt.Sprintf("lake %s rows/s, %s %s rows/s", thousands(int64(rows/lake.wall.Seconds())),
+				fastest, thousands(int64(rows/best.wall.Seconds())))
+			c.verdict = verdict(lake.wall <= best.wall)
+		}
+		checks = append(checks, c)
+	}
+	checks = append(checks, r.rssCheck())
+	for _, t := range r.tables {
+		lake, duck := t.figures("lake-local"), t.figures("duckdb")
+		c := check{target: "lake's Parquet bytes ≤ DuckDB's", scope: t.table.name, figures: "not measured", verdict: notMeasured}
+		if lake.ok && duck.ok {
+			c.figures = fmt.Sprintf("%.1f MB vs %.1f MB: %.2f ×", mb(lake.out), mb(duck.out), float64(lake.out)/float64(duck.out))
+			c.verdict = verdict(lake.out <= duck.out)
+		}
+		checks = append(checks, c)
+	}
+	return checks
+}
+
+// rssCheck: lake's peak RSS on orders_10m is at most 300 MB, and at most 10%
+// above orders_1m's (less is fine: memory must not grow with the table).
+func (r report) rssCheck() check {
+	c := check{
+		target: fmt.Sprintf("lake's peak RSS ≤ %.0f MB and at most %.0f%% above orders_1m's", maxRSS10m/1e6, maxRSSGrowth*100),
+		scope:  "orders_10m", verdict: notMeasured,
+	}
+	var small, big figures
+	for _, t := range r.tables {
+		switch t.table.name {
+		case "orders_1m":
+			small = t.figures("lake-local")
+		case "orders_10m":
+			big = t.figures("lake-local")
+		}
+	}
+	if !small.ok || !big.ok {
+		c.figures = "needs lake-local on orders_1m and orders_10m"
+		return c
+	}
+	growth := float64(big.rss)/float64(small.rss) - 1
+	c.figures = fmt.Sprintf("%.0f MB (orders_1m: %.0f MB, %+.0f%%)", mb(big.rss), mb(small.rss), growth*100)
+	c.verdict = verdict(big.rss <= maxRSS10m && growth <= maxRSSGrowth)
+	return c
+}
