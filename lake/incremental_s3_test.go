@@ -38,7 +38,7 @@ func TestIncrementalThreeWeeksOnS3(t *testing.T) {
 		lake:  viaProxy,
 		// About 300 KB of tail files, against a few KB for a night's
 		// recent rows, manifest and records.
-		oldRows:     32000,
+		oldRows:     8000,
 		beforeNight: func() { nightStart = len(proxy.Exchanges()) },
 		carried: func(t *testing.T, src, dst partitions.Key, tail []partitions.File) {
 			t.Helper()

@@ -2,6 +2,7 @@ package lake_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,8 +193,11 @@ clusters:
 	for i := 1; i <= oldRows; i++ {
 		created := first.Add(-time.Duration(i) * (4*time.Hour + 7*time.Minute))
 		src.next++
-		batch.Queue(`INSERT INTO orders (id, created_at, v) VALUES ($1, $2, $3)`, src.next, created, fmt.Sprintf("old-%d", i))
-		src.rows[src.next] = incRow{created: &created, v: fmt.Sprintf("old-%d", i)}
+		// A hash makes the values incompressible, so that the size of
+		// the tail files follows oldRows.
+		v := fmt.Sprintf("old-%d-%x", i, sha256.Sum256([]byte(strconv.Itoa(i))))
+		batch.Queue(`INSERT INTO orders (id, created_at, v) VALUES ($1, $2, $3)`, src.next, created, v)
+		src.rows[src.next] = incRow{created: &created, v: v}
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		t.Fatal(err)

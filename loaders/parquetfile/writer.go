@@ -159,6 +159,7 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 		parquet.WithCompression(codec),
 		parquet.WithStats(true),
 		parquet.WithDictionaryDefault(true),
+		parquet.WithStoreDecimalAsInteger(true),
 		parquet.WithCreatedBy("lake (arrow-go pqarrow)"),
 	}
 	w.props = parquet.NewWriterProperties(w.baseProps...)
@@ -191,7 +192,7 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 	if w.cur == nil {
 		if w.seq == 0 {
 			// Every file of the Writer encodes a column the same way.
-			w.props = parquet.NewWriterProperties(append(slices.Clone(w.baseProps), dictionaryOptions(rec)...)...)
+			w.props = parquet.NewWriterProperties(append(slices.Clone(w.baseProps), encodingOptions(rec)...)...)
 		}
 		if err := w.open(); err != nil {
 			return w.fail(err)
