@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
@@ -146,4 +147,64 @@ func parseDecimal128(s []byte, scale int32) (decimal128.Num, error) {
 		n = n.Negate()
 	}
 	return n, nil
+}
+
+// pow10 are the powers of ten that fit a uint64.
+var pow10 = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// decimalFromNumeric converts a binary numeric straight to the unscaled
+// value of a decimal of the given scale, with 64-bit arithmetic on its
+// base-10000 digits: the common case of money and quantities, without the
+// detour through text. It reports false for anything else (NaN, infinity,
+// a value of more than about 19 digits, more fraction digits than scale, a
+// negative scale), which decodeDecimal's slow path then handles or refuses.
+func decimalFromNumeric(v []byte, scale int32) (decimal128.Num, bool) {
+	if len(v) < 8 || scale < 0 || scale > 18 {
+		return decimal128.Num{}, false
+	}
+	ndigits := int(int16(binary.BigEndian.Uint16(v)))
+	weight := int(int16(binary.BigEndian.Uint16(v[2:])))
+	sign := binary.BigEndian.Uint16(v[4:])
+	if ndigits < 0 || len(v) != 8+2*ndigits || (sign != numericPos && sign != numericNeg) {
+		return decimal128.Num{}, false
+	}
+	// frac groups of four digits after the point hold every digit of
+	// scale; the last digit group must not lie beyond them.
+	frac := (int(scale) + 3) / 4
+	if ndigits > 0 && weight-(ndigits-1) < -frac {
+		return decimal128.Num{}, false
+	}
+	var acc uint64
+	for p := max(weight, 0); p >= -frac; p-- {
+		var d uint64
+		if i := weight - p; i >= 0 && i < ndigits {
+			d = uint64(binary.BigEndian.Uint16(v[8+2*i:]))
+		}
+		hi, lo := bits.Mul64(acc, 10000)
+		sum, carry := bits.Add64(lo, d, 0)
+		if hi != 0 || carry != 0 {
+			return decimal128.Num{}, false
+		}
+		acc = sum
+	}
+	// acc counts units of 10^-(4*frac); the decimal counts 10^-scale.
+	div := pow10[4*frac-int(scale)]
+	if acc%div != 0 {
+		return decimal128.Num{}, false
+	}
+	acc /= div
+	if acc > math.MaxInt64 {
+		return decimal128.Num{}, false
+	}
+	n := decimal128.FromI64(int64(acc))
+	if sign == numericNeg {
+		n = n.Negate()
+	}
+	return n, true
 }

@@ -295,6 +295,10 @@ func bindDecimal(t *arrow.Decimal128Type) binder {
 		db := b.(*array.Decimal128Builder)
 		var buf []byte
 		return func(v []byte) error {
+			if n, ok := decimalFromNumeric(v, t.Scale); ok {
+				db.Append(n)
+				return nil
+			}
 			var err error
 			buf, err = appendNumericText(buf[:0], v)
 			if err != nil {
