@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lake-engine/lake/localstack/testenv"
 	"github.com/lake-engine/lake/partitions"
 )
 
@@ -22,15 +21,9 @@ import (
 // and every order arrives with exactly its items. Reads that each took a
 // snapshot of their own would see some transfers and orders half done.
 func TestParallelReadsShareOneSnapshotUnderConcurrentWrites(t *testing.T) {
-	dsn := testenv.NewPostgresDB(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	const accounts, balance = 200_000, 100
-	for _, q := range []string{
+	dsn, _ := newSourceDB(t,
 		`CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text)`,
 		fmt.Sprintf(`INSERT INTO accounts SELECT i, %d, 'account number ' || i FROM generate_series(1, %d) i`, balance, accounts),
 		`CREATE TABLE orders (id bigserial PRIMARY KEY, n_items int NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
@@ -38,11 +31,7 @@ func TestParallelReadsShareOneSnapshotUnderConcurrentWrites(t *testing.T) {
 		`INSERT INTO orders (n_items) SELECT 1 + i % 5 FROM generate_series(1, 50000) i`,
 		`INSERT INTO order_items SELECT o.id, l, o.id * l FROM orders o, generate_series(1, o.n_items) l`,
 		`VACUUM ANALYZE`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	)
 
 	// The writer moves money and adds orders with their items, each in
 	// one transaction, until the night is over.
@@ -153,24 +142,13 @@ clusters:
 // with that cause, stops the table's other ranges, and leaves the shared
 // connections usable: the source's other tables still commit.
 func TestFailedRangeFailsItsTableOnly(t *testing.T) {
-	dsn := testenv.NewPostgresDB(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, q := range []string{
+	dsn, _ := newSourceDB(t,
 		`CREATE TABLE bad (id int, day date, pad text)`,
 		`INSERT INTO bad SELECT i, date '2026-01-01', repeat('x', 100) FROM generate_series(1, 100000) i`,
 		`INSERT INTO bad VALUES (100001, 'infinity', 'x')`,
 		`CREATE TABLE ok (id int, pad text)`,
 		`INSERT INTO ok SELECT i, repeat('y', 100) FROM generate_series(1, 50000) i`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	)
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, fmt.Sprintf(`
 warehouse: ./warehouse

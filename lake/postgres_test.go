@@ -14,6 +14,26 @@ import (
 	"github.com/lake-engine/lake/partitions"
 )
 
+// newSourceDB creates a database of its own on the test PostgreSQL, runs
+// setup in it, and returns its URL and a connection to it that is closed at
+// the end of the test.
+func newSourceDB(t *testing.T, setup ...string) (string, *pgx.Conn) {
+	t.Helper()
+	dsn := testenv.NewPostgresDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	for _, q := range setup {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return dsn, conn
+}
+
 // A night from a real PostgreSQL: every table of the source in one
 // snapshot, values of every family of types readable through the DuckDB
 // views exactly as the source holds them.

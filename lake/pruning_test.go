@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lake-engine/lake/lake/warehouse"
 	"github.com/lake-engine/lake/localstack/testenv"
 )
@@ -31,13 +29,8 @@ import (
 func TestPruningOnTrinoAndDuckDB(t *testing.T) {
 	trinoURL, _ := testenv.Trino(t)
 	srv := testenv.S3(t)
-	dsn := testenv.NewPostgresDB(t)
+	dsn, conn := newSourceDB(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	pg := func(q string) string {
 		t.Helper()
 		var s string
