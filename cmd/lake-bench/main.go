@@ -150,3 +150,22 @@ func run(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// names lists the names of items, in order.
+func names[T any](items []T, name func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = name(it)
+	}
+	return out
+}
+
+// byName returns the item of items called want, which must exist.
+func byName[T any](items []T, name func(T) string, want string) T {
+	for _, it := range items {
+		if name(it) == want {
+			return it
+		}
+	}
+	panic("lake-bench: unknown name " + want)
+}

@@ -44,23 +44,11 @@ var benchTables = []benchTable{
 	},
 }
 
-func tableNames() []string {
-	names := make([]string, len(benchTables))
-	for i, t := range benchTables {
-		names[i] = t.name
-	}
-	return names
-}
+func tableNames() []string { return names(benchTables, func(t benchTable) string { return t.name }) }
 
-// tableByName returns a table of benchTables; the name was checked by
-// parseFlags.
+// tableByName returns a table of benchTables; the name was checked by parseFlags.
 func tableByName(name string) benchTable {
-	for _, t := range benchTables {
-		if t.name == name {
-			return t
-		}
-	}
-	panic("unknown bench table " + name)
+	return byName(benchTables, func(t benchTable) string { return t.name }, name)
 }
 
 // ensureTable makes t unless it already holds its rows: generating the 10M

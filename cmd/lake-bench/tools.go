@@ -45,22 +45,11 @@ var tools = []tool{
 	},
 }
 
-func toolNames() []string {
-	names := make([]string, len(tools))
-	for i, t := range tools {
-		names[i] = t.name
-	}
-	return names
-}
+func toolNames() []string { return names(tools, func(t tool) string { return t.name }) }
 
 // toolByName returns a tool of tools; the name was checked by parseFlags.
 func toolByName(name string) tool {
-	for _, t := range tools {
-		if t.name == name {
-			return t
-		}
-	}
-	panic("unknown bench tool " + name)
+	return byName(tools, func(t tool) string { return t.name }, name)
 }
 
 // copyRaw streams the table in PostgreSQL's binary COPY format, as lake
