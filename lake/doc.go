@@ -20,6 +20,10 @@
 //   - Run: one execution of the Job, with its own id; a rerun of a committed
 //     night is a no-op.
 //   - Report: what a Run did, table by table and cluster by cluster.
+//   - readers: the connections that read one source on one night, all in
+//     one snapshot (sources.NAME.workers of them). Tables, and the block
+//     ranges of split tables, queue for them; each range writes Parquet
+//     files of its own into the table's attempt.
 //
 // This package must not speak to databases or engines itself: loaders read
 // sources, partitions owns the commit protocol, sql and views talk to

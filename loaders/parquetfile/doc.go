@@ -19,8 +19,11 @@
 // The files use types that DuckDB, Trino and Spark read the same way:
 // timestamps are INT64 TIMESTAMP(MICROS) (isAdjustedToUTC only for
 // zone-aware Arrow timestamps), decimals are DECIMAL, strings are STRING,
-// dates are DATE and lists are the standard 3-level LIST. Statistics and
-// dictionary encoding are on; the Arrow schema is stored in the footer.
+// dates are DATE and lists are the standard 3-level LIST. Decimals of up to
+// 18 digits are stored as INT32/INT64. Statistics are on; the Arrow schema
+// is stored in the footer. Encodings are chosen per column from the first
+// batch (encoding.go): a dictionary where values come from a small set,
+// DELTA_BINARY_PACKED for other integer-backed columns, plain otherwise.
 //
 // This package must not know about partitions, warehouses, manifests or
 // sources: it encodes batches it is given into destinations it is given.

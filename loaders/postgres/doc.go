@@ -8,7 +8,10 @@
 //   - Snapshot: one connection in a REPEATABLE READ, READ ONLY transaction.
 //     Every Count and Read on it sees the data as of the Snapshot call. A
 //     failed Read or Count is rolled back to a savepoint, so the snapshot
-//     stays usable for the other tables.
+//     stays usable for the other tables. Join opens another connection in
+//     the same snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT);
+//     Split divides a table into ranges of heap pages (ctid), read by TID
+//     range scans; ReadCounted returns the row count of COPY's command tag.
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and
 //     the appender that decodes one value of Postgres's binary format (the
 //     per-value format of COPY BINARY too) into an Arrow builder.
