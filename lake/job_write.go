@@ -194,7 +194,7 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 
 	// The source's count of q: the sum of what the server says it sent
 	// for each range, or a count(*) of its own, beside the reads.
-	_, selfCounted := rd.readers.first.(loaders.CountingReader)
+	_, selfCounted := rd.readers.all[0].(loaders.CountingReader)
 	var (
 		count  int64
 		ranges = make([]rangeRead, len(queries))

@@ -17,9 +17,9 @@ import (
 // use. Tables, and ranges of split tables, queue for them, so a source is
 // never read by more than sources.NAME.workers connections.
 type readers struct {
-	first loaders.Snapshot
-	all   []loaders.Snapshot
-	free  chan loaders.Snapshot
+	// all are the readers, the source's first snapshot first.
+	all  []loaders.Snapshot
+	free chan loaders.Snapshot
 }
 
 // openReaders begins a snapshot of src and joins n-1 more connections to
@@ -29,13 +29,13 @@ func openReaders(ctx context.Context, src loaders.Source, n int) (*readers, erro
 	if err != nil {
 		return nil, fmt.Errorf("begin snapshot: %w", err)
 	}
-	r := &readers{first: first, all: []loaders.Snapshot{first}}
+	r := &readers{all: []loaders.Snapshot{first}}
 	if joiner, ok := first.(loaders.Joiner); ok {
 		for len(r.all) < n {
 			s, err := joiner.Join(ctx)
 			if err != nil {
 				r.Close()
-				return nil, fmt.Errorf("open reader %d of %d in the snapshot: %w", len(r.all)+1, n, err)
+				return nil, fmt.Errorf("open reader %d of %d in the snapshot: %w (with workers: 1 the source is read by one connection)", len(r.all)+1, n, err)
 			}
 			r.all = append(r.all, s)
 		}

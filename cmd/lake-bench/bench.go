@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,9 +168,6 @@ func mb(bytes int64) float64 { return float64(bytes) / 1e6 }
 
 // round x to digits decimals, for logs.
 func round(x float64, digits int) float64 {
-	p := 1.0
-	for range digits {
-		p *= 10
-	}
-	return float64(int64(x*p+0.5)) / p
+	p := math.Pow10(digits)
+	return math.Round(x*p) / p
 }

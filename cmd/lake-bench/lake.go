@@ -48,8 +48,8 @@ func lakeS3(ctx context.Context, b *bench, t benchTable) (sample, error) {
 // lakeYAML is the config of one measurement: warehouse is its first lines.
 // lake refuses `clusters: []`, so the default DuckDB catalog is named
 // explicitly; registering one table on it takes a fraction of a second, and
-// the report says how much. workers and split are left out at 0, so the
-// harness runs on a lake that does not know those keys yet.
+// the report says how much. workers and split are left out at 0: lake's
+// defaults, one connection reading the table whole.
 func (b *bench) lakeYAML(warehouse string, t benchTable) string {
 	var s strings.Builder
 	s.WriteString("# Written by cmd/lake-bench for one measurement.\n")

@@ -16,9 +16,10 @@ import (
 // So each column is looked at in its first batch: if the second half of the
 // sample brought almost as many new values as the first half did, the values
 // keep being new and the column is written plain; if new values dry up, it
-// gets a dictionary. (Values from a set of N seen n times number about
-// N(1-e^(-n/N)): their growth from n/2 to n falls below 1.5 once N is below
-// about 2.2n, which is when a dictionary of them is still small.)
+// gets a dictionary. (n values drawn from a set of N are about
+// N(1-e^(-n/N)) distinct ones: their growth from n/2 to n is 1+e^(-n/2N),
+// below 1.5 once N is below about 0.7n, some 11,000 values for the sample's
+// 16k rows, where a dictionary of them is still small.)
 const (
 	// dictSampleRows is how many rows of the first batch are looked at.
 	dictSampleRows = 16 * 1024
@@ -44,25 +45,19 @@ func encodingOptions(rec arrow.RecordBatch) []parquet.WriterProperty {
 			continue
 		}
 		col := rec.Column(i)
-		nonNull := 0
+		seen := make(map[string]struct{})
+		firstHalf, nonNull := 0, 0
 		for r := range rows {
+			if r == rows/2 {
+				firstHalf = len(seen)
+			}
 			if col.IsValid(r) {
 				nonNull++
+				seen[col.ValueStr(r)] = struct{}{}
 			}
 		}
 		if nonNull < dictMinSample {
 			continue
-		}
-		seen := make(map[string]struct{})
-		firstHalf, counted := 0, 0
-		for r := range rows {
-			if !col.IsValid(r) {
-				continue
-			}
-			seen[col.ValueStr(r)] = struct{}{}
-			if counted++; counted == nonNull/2 {
-				firstHalf = len(seen)
-			}
 		}
 		dictionary := float64(len(seen)) < dictMaxGrowth*float64(firstHalf)
 		opts = append(opts, parquet.WithDictionaryFor(f.Name, dictionary))

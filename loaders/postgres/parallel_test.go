@@ -77,7 +77,7 @@ func TestSplitRangesReadEveryRowOnce(t *testing.T) {
 	exec(t, admin, `UPDATE t SET pad = 'moved again' WHERE id % 3 = 0`)
 	exec(t, admin, `INSERT INTO t SELECT i, 'late' FROM generate_series(20001, 30000) i`)
 
-	q := loaders.Query{Name: "t", Table: "t", Slice: nil}
+	q := loaders.Query{Name: "t", Table: "t"}
 	parts, whyNot, err := snap.(loaders.Splitter).Split(context.Background(), q, 4)
 	if err != nil || whyNot != "" {
 		t.Fatalf("split: %v %s", err, whyNot)

@@ -49,22 +49,12 @@ die() {
 	exit 1
 }
 
-# bench_python prints a Python >= 3.12: connectorx and pyarrow publish wheels
-# for the recent ones first, and LocalStack needs one anyway (s3.sh).
-bench_python() {
-	local p
-	for p in python3.13 python3.12 "$HOME"/.pyenv/versions/3.13*/bin/python3 "$HOME"/.pyenv/versions/3.12*/bin/python3 python3; do
-		if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-			command -v "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=localstack/python.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../python.sh"
 
 install() {
 	local py
-	py=$(bench_python) || die "the bench peers need Python >= 3.12; install one (e.g. pyenv install 3.13) and run again"
+	py=$(python312) || die "the bench peers need Python >= 3.12; install one (e.g. pyenv install 3.13) and run again"
 	log "making $VENV with $py (duckdb $DUCKDB_VERSION, pyarrow $PYARROW_VERSION, connectorx $CONNECTORX_VERSION)"
 	rm -rf "$VENV"
 	"$py" -m venv "$VENV" >&2 || die "$py -m venv failed"

@@ -22,18 +22,8 @@ LAKE_CACHE=${LAKE_TEST_CACHE:-$HOME/.cache/lake-test}
 S3_VENV=$LAKE_CACHE/localstack-$LOCALSTACK_VERSION-venv
 HTTPFS_DIR=$LAKE_CACHE/duckdb-extensions
 
-# localstack_python prints a Python >= 3.12 (LocalStack 4.14 uses its
-# syntax), from PATH or pyenv.
-localstack_python() {
-	local p
-	for p in python3.13 python3.12 "$HOME"/.pyenv/versions/3.13*/bin/python3 "$HOME"/.pyenv/versions/3.12*/bin/python3 python3; do
-		if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-			command -v "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=localstack/python.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../python.sh"
 
 install_localstack() {
 	if [ -x "$S3_VENV/bin/python" ] && "$S3_VENV/bin/python" -c 'import localstack.runtime.main, cbor2._decoder, service_identity, OpenSSL.crypto as c; c.X509().add_extensions' 2>/dev/null; then
@@ -41,7 +31,7 @@ install_localstack() {
 	fi
 	log "installing localstack-core $LOCALSTACK_VERSION into $S3_VENV"
 	local py
-	py=$(localstack_python) || die "LocalStack $LOCALSTACK_VERSION needs Python >= 3.12; install one (e.g. pyenv install 3.12) and run up again"
+	py=$(python312) || die "LocalStack $LOCALSTACK_VERSION needs Python >= 3.12; install one (e.g. pyenv install 3.12) and run up again"
 	rm -rf "$S3_VENV"
 	"$py" -m venv "$S3_VENV" >&2 || die "$py -m venv failed"
 	# cbor2 6 dropped the module LocalStack 4.14 imports (cbor2._decoder);
