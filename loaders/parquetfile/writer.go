@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -40,6 +41,9 @@ type Options struct {
 	// bytes; default 512 MiB. A file is closed only between batches, so it
 	// may exceed FileBytes by up to one batch and the footer.
 	FileBytes int64
+	// Encoders is how many goroutines encode the columns of a batch at the
+	// same time; default GOMAXPROCS. The files are the same for any value.
+	Encoders int
 }
 
 // WithDefaults returns o with every zero or negative field set to its default.
@@ -52,6 +56,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.FileBytes <= 0 {
 		o.FileBytes = DefaultFileBytes
+	}
+	if o.Encoders <= 0 {
+		o.Encoders = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -150,6 +157,9 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 	if schema == nil {
 		return errors.New("parquet writer: Begin with a nil schema")
 	}
+	if err := checkShapes(schema); err != nil {
+		return err
+	}
 	codec, err := w.opts.codec()
 	if err != nil {
 		return err
@@ -160,13 +170,13 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 		parquet.WithStats(true),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStoreDecimalAsInteger(true),
-		parquet.WithCreatedBy("lake (arrow-go pqarrow)"),
+		parquet.WithCreatedBy("lake (arrow-go)"),
 	}
 	w.props = parquet.NewWriterProperties(w.baseProps...)
 	// Microseconds everywhere: Trino and Spark read TIMESTAMP(MICROS) best,
 	// and Arrow nanosecond timestamps would otherwise become NANOS.
+	// (The Arrow schema is stored in the footer by newFileEncoder.)
 	w.arrowProps = pqarrow.NewArrowWriterProperties(
-		pqarrow.WithStoreSchema(),
 		pqarrow.WithCoerceTimestamps(arrow.Microsecond),
 	)
 	w.schema = schema
@@ -205,8 +215,8 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 	}
 	for off := int64(0); off < rows; {
 		if f.rowGroupBytes >= w.opts.RowGroupBytes {
-			if err := f.fw.NewBufferedRowGroupChecked(); err != nil {
-				return w.fail(fmt.Errorf("write %s: start row group: %w", f.name, err))
+			if err := f.enc.endRowGroup(); err != nil {
+				return w.fail(fmt.Errorf("write %s: finish row group: %w", f.name, err))
 			}
 			f.rowGroupBytes = 0
 		}
@@ -216,7 +226,7 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 		if off != 0 || n != rows {
 			part = rec.NewSlice(off, off+n)
 		}
-		err := f.fw.WriteBuffered(part)
+		err := f.enc.write(part)
 		if part != rec {
 			part.Release()
 		}
@@ -305,7 +315,7 @@ type openFile struct {
 	dst     Destination
 	counted *countingWriter
 	buf     *bufio.Writer
-	fw      *pqarrow.FileWriter
+	enc     *fileEncoder
 	rows    int64
 	// rowGroupBytes estimates the Arrow bytes buffered in the open row group.
 	rowGroupBytes int64
@@ -314,7 +324,7 @@ type openFile struct {
 // size estimates the file's bytes so far: what reached the destination, what
 // waits in the buffer, and the compressed pages of the open row group.
 func (f *openFile) size() int64 {
-	return f.counted.n + int64(f.buf.Buffered()) + f.fw.RowGroupTotalBytesWritten()
+	return f.counted.n + int64(f.buf.Buffered()) + f.enc.rowGroupBytes()
 }
 
 // ioBufferSize groups the many small page-header writes into larger writes.
@@ -329,19 +339,19 @@ func (w *Writer) open() error {
 	w.seq++
 	counted := &countingWriter{dst: dst, sum: sha256.New()}
 	buf := bufio.NewWriterSize(counted, ioBufferSize)
-	fw, err := pqarrow.NewFileWriter(w.schema, buf, w.props, w.arrowProps)
+	enc, err := newFileEncoder(w.schema, buf, w.props, w.arrowProps, w.opts.Encoders)
 	if err != nil {
 		dst.Abort()
 		return fmt.Errorf("start parquet file %s: %w", name, err)
 	}
-	w.cur = &openFile{name: name, dst: dst, counted: counted, buf: buf, fw: fw}
+	w.cur = &openFile{name: name, dst: dst, counted: counted, buf: buf, enc: enc}
 	return nil
 }
 
 // finish writes the footer, commits the destination and records the file.
 func (w *Writer) finish() error {
 	f := w.cur
-	if err := f.fw.Close(); err != nil {
+	if err := f.enc.close(); err != nil {
 		return fmt.Errorf("finish parquet file %s: %w", f.name, err)
 	}
 	if err := f.buf.Flush(); err != nil {
