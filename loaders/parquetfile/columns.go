@@ -75,6 +75,9 @@ func newFileEncoder(schema *arrow.Schema, w io.Writer, props *parquet.WriterProp
 			c.leafNullable = l.ElemField().Nullable
 		} else {
 			c.leafNullable = f.Nullable
+			if supportsStringDict(f.Type) {
+				c.dict = newStringDict(f.Type)
+			}
 		}
 		e.cols = append(e.cols, c)
 	}
@@ -180,6 +183,11 @@ func (e *fileEncoder) endRowGroup() error {
 	}
 	err := e.rg.Close()
 	e.rg = nil
+	for _, c := range e.cols {
+		if c.dict != nil {
+			c.dict.reset()
+		}
+	}
 	return err
 }
 
@@ -211,6 +219,8 @@ type columnEncoder struct {
 	// can be written at the same time.
 	ctx        context.Context
 	defs, reps []int16
+	// dict is set for string and binary columns (see stringDict).
+	dict *stringDict
 }
 
 func (c *columnEncoder) write(rg file.BufferedRowGroupWriter, arr arrow.Array) error {
@@ -220,6 +230,12 @@ func (c *columnEncoder) write(rg file.BufferedRowGroupWriter, arr arrow.Array) e
 	}
 	info := cw.LevelInfo()
 	if !c.list {
+		if c.dict != nil {
+			if d := c.dict.encode(cw, arr); d != nil {
+				defer d.Release()
+				arr = d
+			}
+		}
 		var defs []int16
 		if info.DefLevel > 0 {
 			defs = c.flatLevels(arr, info.DefLevel)

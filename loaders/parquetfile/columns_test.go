@@ -12,20 +12,22 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/lake-engine/lake/loaders/parquetfile"
 )
 
+var words = []string{"AIR", "MAIL", "RAIL", "SHIP", "TRUCK", "REG AIR", "FOB", "ü", "DELIVER IN PERSON", "COLLECT COD"}
+
 // randomBatch fills every column of everyType with n rows of random
 // values, about a tenth NULL, and lists of 0 to 3 elements (some NULL).
-// Strings come from a small set in txt (a dictionary column) and are all
-// different in bin.
-func randomBatch(rng *rand.Rand, n int) arrow.RecordBatch {
+// txt holds the first vocab words (a dictionary column); bin's values are
+// all different.
+func randomBatch(rng *rand.Rand, n, vocab int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, everyType)
 	defer b.Release()
-	words := []string{"AIR", "MAIL", "RAIL", "SHIP", "TRUCK", "REG AIR", "FOB", "ü"}
 	for range n {
 		for i, fb := range b.Fields() {
 			if rng.IntN(10) == 0 {
@@ -42,7 +44,7 @@ func randomBatch(rng *rand.Rand, n int) arrow.RecordBatch {
 			case 3:
 				fb.(*array.Decimal128Builder).Append(decimal128.FromI64(rng.Int64N(1e15) - 5e14))
 			case 4:
-				fb.(*array.StringBuilder).Append(words[rng.IntN(len(words))])
+				fb.(*array.StringBuilder).Append(words[rng.IntN(vocab)])
 			case 5:
 				fb.(*array.BinaryBuilder).Append(fmt.Appendf(nil, "row-%d", rng.Uint64()))
 			case 6:
@@ -118,16 +120,18 @@ func recordRows(rec arrow.RecordBatch) []string {
 }
 
 // The columns of a batch are encoded on several goroutines, with levels
-// computed by lake rather than by pqarrow. Random batches, cut into row
-// groups in the middle of batches (and of their lists), must read back
-// with arrow-go's reader exactly as written, and the file must not depend
-// on the number of goroutines.
+// computed by lake rather than by pqarrow, and strings of dictionary
+// columns handed over as indices (stringDict). Random batches, cut into row
+// groups in the middle of batches (and of their lists), with new words
+// appearing in txt after a row group's first batch, must read back with
+// arrow-go's reader exactly as written, and the file must not depend on
+// the number of goroutines.
 func TestColumnsEncodedInParallelReadBackAsWritten(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var batches []arrow.RecordBatch
 	var want []string
-	for range 5 {
-		rec := randomBatch(rng, 3000)
+	for b := range 5 {
+		rec := randomBatch(rng, 3000, 4+b)
 		defer rec.Release()
 		batches = append(batches, rec)
 		want = append(want, recordRows(rec)...)
@@ -153,11 +157,41 @@ func TestColumnsEncodedInParallelReadBackAsWritten(t *testing.T) {
 				t.Fatalf("encoders %d: row %d reads\n%s\nwrote\n%s", encoders, i, got[i], want[i])
 			}
 		}
+		if pages := dataPageEncodings(t, path, 4); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
+			t.Errorf("encoders %d: txt's data pages are %v, want only %s: the dictionary fell back", encoders, pages, parquet.Encodings.RLEDict)
+		}
 		sums = append(sums, files[0].SHA256)
 	}
 	if sums[0] != sums[1] || sums[0] != sums[2] {
 		t.Errorf("files differ with the number of encoders: %v", sums)
 	}
+}
+
+// dataPageEncodings returns the encodings of column col's data pages in
+// every row group of the file at path.
+func dataPageEncodings(t *testing.T, path string, col int) map[parquet.Encoding]bool {
+	t.Helper()
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	seen := map[parquet.Encoding]bool{}
+	for g := range pf.NumRowGroups() {
+		pages, err := pf.RowGroup(g).GetColumnPageReader(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pages.Next() {
+			if p, ok := pages.Page().(file.DataPage); ok {
+				seen[parquet.Encoding(p.Encoding())] = true
+			}
+		}
+		if err := pages.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return seen
 }
 
 func TestNestedColumnsOtherThanListsAreRefused(t *testing.T) {
