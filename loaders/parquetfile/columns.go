@@ -65,10 +65,9 @@ func newFileEncoder(schema *arrow.Schema, w io.Writer, props *parquet.WriterProp
 	e := &fileEncoder{pw: pw, workers: max(1, workers), errs: make([]error, schema.NumFields())}
 	for i, f := range schema.Fields() {
 		c := &columnEncoder{
-			name:     f.Name,
-			leaf:     i, // one leaf per column: checkShapes
-			nullable: f.Nullable,
-			ctx:      pqarrow.NewArrowWriteContext(context.Background(), &arrowProps),
+			name: f.Name,
+			leaf: i, // one leaf per column: checkShapes
+			ctx:  pqarrow.NewArrowWriteContext(context.Background(), &arrowProps),
 		}
 		if l, ok := f.Type.(*arrow.ListType); ok {
 			c.list = true
@@ -212,9 +211,10 @@ func (e *fileEncoder) close() error {
 type columnEncoder struct {
 	name string
 	leaf int
-	// nullable is the column's; leafNullable its values' (a list's elements).
-	nullable, leafNullable bool
-	list                   bool
+	// leafNullable is whether the values may be null: the column's, or
+	// for a list its elements'. (Levels come from the Parquet schema.)
+	leafNullable bool
+	list         bool
 	// ctx carries pqarrow's scratch buffers, one per column so that columns
 	// can be written at the same time.
 	ctx        context.Context
