@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -43,7 +42,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	// Every measurement runs a private copy of the binary: a `make build`
 	// during the bench (minutes long) would otherwise mix two builds of
 	// lake in one report.
-	if slices.Contains(b.opts.tools, "lake-local") || slices.Contains(b.opts.tools, "lake-s3") {
+	if runsLake(b.opts.tools) {
 		b.lake = filepath.Join(b.scratch, "lake")
 		if err := copyFile(b.opts.lake, b.lake, 0o755); err != nil {
 			return fmt.Errorf("copy the lake binary: %w", err)

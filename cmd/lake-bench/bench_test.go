@@ -2,7 +2,9 @@ package main
 
 import (
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,9 +63,8 @@ func TestLakeYAML(t *testing.T) {
 		{"s3, workers and split", 2, 2, "warehouse: s3://bucket/prefix\ns3: {endpoint: \"http://127.0.0.1:54566\", path_style: true}\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := &bench{opts: options{workers: tc.workers, split: tc.split},
-				env: environment{dsn: "postgres://postgres@127.0.0.1:55432/lake_bench?sslmode=disable"}}
-			body := b.lakeYAML(tc.warehouse, table)
+			b := &bench{env: environment{dsn: "postgres://postgres@127.0.0.1:55432/lake_bench?sslmode=disable"}}
+			body := b.lakeYAML(tc.warehouse, table, tc.workers, tc.split)
 			cfg, err := lake.ParseConfig(filepath.Join(t.TempDir(), "lake.yaml"), []byte(body), func(string) (string, bool) { return "", false })
 			if err != nil {
 				t.Fatalf("lake rejects the bench's config:\n%s\n%v", body, err)
@@ -72,5 +73,37 @@ func TestLakeYAML(t *testing.T) {
 				t.Errorf("config = %+v", cfg)
 			}
 		})
+	}
+}
+
+// The rows/s target is checked for lake's defaults and, when it was
+// measured, for lake-parallel, each against the fastest peer.
+func TestRowsPerSecondTargets(t *testing.T) {
+	secs := func(s float64) []sample { return []sample{{wall: time.Duration(s * float64(time.Second))}} }
+	table := tableResult{table: benchTable{name: "lineitem", rows: 6_000_000}, tools: []toolResult{
+		{name: "lake-local", samples: secs(20)},
+		{name: "lake-parallel", samples: secs(14)},
+		{name: "duckdb", samples: secs(15)},
+		{name: "connectorx", samples: secs(30)},
+	}}
+	verdicts := func(tools []string) map[string]string {
+		got := map[string]string{}
+		for _, c := range (report{opts: options{tools: tools}, tables: []tableResult{table}}).targets() {
+			if strings.Contains(c.target, "rows/s") {
+				got[c.target] = c.verdict + " " + c.figures
+			}
+		}
+		return got
+	}
+	got := verdicts([]string{"lake-local", "lake-parallel", "duckdb", "connectorx"})
+	want := map[string]string{
+		"lake rows/s ≥ fastest peer's":          "MISS lake-local 300,000 rows/s, duckdb 400,000 rows/s",
+		"lake-parallel rows/s ≥ fastest peer's": "PASS lake-parallel 428,571 rows/s, duckdb 400,000 rows/s",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("targets = %v, want %v", got, want)
+	}
+	if got := verdicts([]string{"lake-local", "duckdb"}); len(got) != 1 {
+		t.Errorf("without lake-parallel measured, targets = %v, want lake-local's only", got)
 	}
 }

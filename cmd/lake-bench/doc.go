@@ -10,6 +10,9 @@
 //     tool's "source MB/s";
 //   - lake-local and lake-s3: bin/lake run --json as a child process, into a
 //     fresh local warehouse or a fresh prefix of the test S3 server;
+//   - lake-parallel: the same into a local warehouse with workers and split
+//     set to the core count, as many connections as DuckDB's postgres_scan
+//     opens by default;
 //   - duckdb: DuckDB's postgres_scan copied to one zstd Parquet file;
 //   - connectorx: ConnectorX read_sql to Arrow, written by pyarrow (zstd).
 //

@@ -67,7 +67,7 @@ func loadEnv(opts options) (environment, error) {
 	}
 	u.Path = "/" + opts.db
 	env.dsn = u.String()
-	if _, err := os.Stat(opts.lake); err != nil && (slices.Contains(opts.tools, "lake-local") || slices.Contains(opts.tools, "lake-s3")) {
+	if _, err := os.Stat(opts.lake); err != nil && runsLake(opts.tools) {
 		return env, fmt.Errorf("the lake binary: %w; run `make build` first, or pass -lake", err)
 	}
 	return env, nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -24,7 +25,20 @@ func lakeLocal(ctx context.Context, b *bench, t benchTable) (sample, error) {
 		return sample{}, err
 	}
 	defer removeAll(dir)
-	return b.runLake(ctx, dir, t, "warehouse: ./warehouse\n")
+	return b.runLake(ctx, dir, t, "warehouse: ./warehouse\n", b.opts.workers, b.opts.split)
+}
+
+// lakeParallel runs lake into a fresh local warehouse folder reading the
+// table over one connection per core, all in one snapshot: DuckDB's
+// postgres_scan reads with as many by default.
+func lakeParallel(ctx context.Context, b *bench, t benchTable) (sample, error) {
+	dir, err := b.scratchDir("lake-parallel-")
+	if err != nil {
+		return sample{}, err
+	}
+	defer removeAll(dir)
+	cores := runtime.NumCPU()
+	return b.runLake(ctx, dir, t, "warehouse: ./warehouse\n", cores, cores)
 }
 
 // lakeS3 runs lake into a fresh prefix of the test S3 server, removed
@@ -42,7 +56,7 @@ func lakeS3(ctx context.Context, b *bench, t benchTable) (sample, error) {
 		}
 	}()
 	return b.runLake(ctx, dir, t, fmt.Sprintf("warehouse: s3://%s/%s\ns3: {endpoint: %q, path_style: true}\n",
-		b.env.s3Bucket, prefix, b.env.s3Endpoint))
+		b.env.s3Bucket, prefix, b.env.s3Endpoint), b.opts.workers, b.opts.split)
 }
 
 // lakeYAML is the config of one measurement: warehouse is its first lines.
@@ -50,18 +64,18 @@ func lakeS3(ctx context.Context, b *bench, t benchTable) (sample, error) {
 // explicitly; registering one table on it takes a fraction of a second, and
 // the report says how much. workers and split are left out at 0: lake's
 // defaults, one connection reading the table whole.
-func (b *bench) lakeYAML(warehouse string, t benchTable) string {
+func (b *bench) lakeYAML(warehouse string, t benchTable, workers, split int) string {
 	var s strings.Builder
 	s.WriteString("# Written by cmd/lake-bench for one measurement.\n")
 	s.WriteString(warehouse)
 	s.WriteString("max_ds_age: 36500d\nsources:\n  bench:\n    driver: postgres\n")
 	fmt.Fprintf(&s, "    dsn: %q\n", b.env.dsn)
-	if b.opts.workers > 0 {
-		fmt.Fprintf(&s, "    workers: %d\n", b.opts.workers)
+	if workers > 0 {
+		fmt.Fprintf(&s, "    workers: %d\n", workers)
 	}
 	fmt.Fprintf(&s, "tables:\n  - name: %s\n    source: bench\n", t.name)
-	if b.opts.split > 0 {
-		fmt.Fprintf(&s, "    split: %d\n", b.opts.split)
+	if split > 0 {
+		fmt.Fprintf(&s, "    split: %d\n", split)
 	}
 	s.WriteString("clusters:\n  - {name: local, engine: duckdb, path: ./lake.duckdb}\n")
 	return s.String()
@@ -88,8 +102,8 @@ type runReport struct {
 // runLake writes lake.yaml into dir and times `lake run` there as a user
 // runs it: a new process, so its rusage is lake's alone. The output bytes
 // are the committed partition's Parquet files, from the run report.
-func (b *bench) runLake(ctx context.Context, dir string, t benchTable, warehouse string) (sample, error) {
-	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), []byte(b.lakeYAML(warehouse, t)), 0o644); err != nil {
+func (b *bench) runLake(ctx context.Context, dir string, t benchTable, warehouse string, workers, split int) (sample, error) {
+	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), []byte(b.lakeYAML(warehouse, t, workers, split)), 0o644); err != nil {
 		return sample{}, err
 	}
 	cmd := exec.CommandContext(ctx, b.lake, "run", "--ds", benchDS, "--json")

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +36,11 @@ var tools = []tool{
 		measure: lakeS3,
 	},
 	{
+		name:    "lake-parallel",
+		about:   "`bin/lake run --json` into a fresh local warehouse folder with `workers` and `split` set to the core count: as many connections in one snapshot as DuckDB's `postgres_scan` uses by default",
+		measure: lakeParallel,
+	},
+	{
 		name:    "duckdb",
 		about:   "DuckDB `COPY (SELECT * FROM postgres_scan(...)) TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)`, DuckDB's defaults otherwise",
 		measure: duckdbCopy,
@@ -43,6 +50,11 @@ var tools = []tool{
 		about:   "ConnectorX `read_sql(..., return_type='arrow', partition_on=<key>, partition_num=<cores>)`, then `pyarrow.parquet.write_table(..., compression='zstd')`",
 		measure: connectorxCopy,
 	},
+}
+
+// runsLake reports whether any of the tools named is a run of bin/lake.
+func runsLake(names []string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "lake-") })
 }
 
 func toolNames() []string { return names(tools, func(t tool) string { return t.name }) }
