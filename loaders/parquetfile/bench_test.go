@@ -83,21 +83,9 @@ func BenchmarkWriterLineitem(b *testing.B) {
 			cpu0 := cpuTime()
 			start := time.Now()
 			for range b.N {
-				w := parquetfile.NewWriter(parquetfile.Options{Encoders: encoders}, func(int) (string, parquetfile.Destination, error) {
+				files := writeWith(b, parquetfile.Options{Encoders: encoders}, func(int) (string, parquetfile.Destination, error) {
 					return "bench.parquet", discard{io.Discard}, nil
-				})
-				if err := w.Begin(lineitemLike, columnsOf(lineitemLike)); err != nil {
-					b.Fatal(err)
-				}
-				for _, r := range batches {
-					if err := w.Write(r); err != nil {
-						b.Fatal(err)
-					}
-				}
-				files, err := w.Close()
-				if err != nil {
-					b.Fatal(err)
-				}
+				}, lineitemLike, batches...)
 				bytes = files[0].Bytes
 			}
 			wall := time.Since(start).Seconds() / float64(b.N)

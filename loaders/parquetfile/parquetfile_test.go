@@ -237,21 +237,27 @@ func columnsOf(s *arrow.Schema) []loaders.Column {
 func writeAll(t *testing.T, opts parquetfile.Options, schema *arrow.Schema, batches ...arrow.RecordBatch) (*folder, []parquetfile.File) {
 	t.Helper()
 	f := newFolder(t)
-	w := parquetfile.NewWriter(opts, f.create)
+	return f, writeWith(t, opts, f.create, schema, batches...)
+}
+
+// writeWith writes batches with a fresh Writer into the files create opens.
+func writeWith(tb testing.TB, opts parquetfile.Options, create parquetfile.CreateFunc, schema *arrow.Schema, batches ...arrow.RecordBatch) []parquetfile.File {
+	tb.Helper()
+	w := parquetfile.NewWriter(opts, create)
 	defer w.Abort()
 	if err := w.Begin(schema, columnsOf(schema)); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	for _, b := range batches {
 		if err := w.Write(b); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	files, err := w.Close()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return f, files
+	return files
 }
 
 func TestRoundTripEveryTypeReadByDuckDB(t *testing.T) {
