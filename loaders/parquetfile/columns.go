@@ -230,15 +230,14 @@ func (c *columnEncoder) write(rg file.BufferedRowGroupWriter, arr arrow.Array) e
 	}
 	info := cw.LevelInfo()
 	if !c.list {
-		if c.dict != nil {
-			if d := c.dict.encode(cw, arr); d != nil {
-				defer d.Release()
-				arr = d
-			}
-		}
 		var defs []int16
 		if info.DefLevel > 0 {
 			defs = c.flatLevels(arr, info.DefLevel)
+		}
+		if c.dict != nil {
+			if done, err := c.dict.write(cw, arr, defs); done || err != nil {
+				return err
+			}
 		}
 		return pqarrow.WriteArrowToColumn(c.ctx, cw, arr, defs, nil, c.leafNullable)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/lake-engine/lake/loaders/parquetfile"
@@ -157,6 +158,7 @@ func TestColumnsEncodedInParallelReadBackAsWritten(t *testing.T) {
 				t.Fatalf("encoders %d: row %d reads\n%s\nwrote\n%s", encoders, i, got[i], want[i])
 			}
 		}
+		checkStringStats(t, path, 4, batches)
 		if pages := dataPageEncodings(t, path, 4); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
 			t.Errorf("encoders %d: txt's data pages are %v, want only %s: the dictionary fell back", encoders, pages, parquet.Encodings.RLEDict)
 		}
@@ -192,6 +194,59 @@ func dataPageEncodings(t *testing.T, path string, col int) map[parquet.Encoding]
 		}
 	}
 	return seen
+}
+
+// checkStringStats compares the statistics of string column col in each
+// row group of the file at path with the min, max and NULL count of the
+// values the batches put there: stringDict keeps them itself.
+func checkStringStats(t *testing.T, path string, col int, batches []arrow.RecordBatch) {
+	t.Helper()
+	var values []*string
+	for _, rec := range batches {
+		a := rec.Column(col).(*array.String)
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				values = append(values, nil)
+			} else {
+				v := a.Value(i)
+				values = append(values, &v)
+			}
+		}
+	}
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	row := 0
+	for g := range pf.NumRowGroups() {
+		rg := pf.MetaData().RowGroup(g)
+		var lo, hi string
+		nulls, seen := int64(0), false
+		for _, v := range values[row : row+int(rg.NumRows())] {
+			switch {
+			case v == nil:
+				nulls++
+			case !seen:
+				lo, hi, seen = *v, *v, true
+			default:
+				lo, hi = min(lo, *v), max(hi, *v)
+			}
+		}
+		row += int(rg.NumRows())
+		chunk, err := rg.ColumnChunk(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := chunk.Statistics()
+		if err != nil || st == nil {
+			t.Fatalf("row group %d: no statistics (%v)", g, err)
+		}
+		bs := st.(*metadata.ByteArrayStatistics)
+		if got, want := fmt.Sprintf("%s..%s, %d NULL", bs.Min(), bs.Max(), bs.NullCount()), fmt.Sprintf("%s..%s, %d NULL", lo, hi, nulls); got != want {
+			t.Errorf("row group %d: statistics %s, values %s", g, got, want)
+		}
+	}
 }
 
 func TestNestedColumnsOtherThanListsAreRefused(t *testing.T) {
