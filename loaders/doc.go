@@ -11,13 +11,14 @@
 //   - Query: what to read for one lake table: a source table or a SELECT.
 //   - Column: a result column with its source type and its Arrow type.
 //   - RecordSink: where a Snapshot streams its batches (the Parquet writer).
-//     A PipeSink in front of one lets the encoding run beside the read.
+//     A PipeSink in front of one lets the encoding run beside the read;
+//     drivers hand it their builders' rows with WriteBatch.
 //   - Joiner, Splitter, CountingReader: what a Snapshot may also do
 //     (PostgreSQL's does all three): let more connections share it, divide
 //     a table read into BlockRanges of its storage, and report the source's
 //     own count of the rows a Read sent.
 //
-// Sub-packages hold one driver each (postgres, sqlite) and the Parquet writer
+// Sub-packages hold one driver each (postgres, mysql, sqlite) and the Parquet writer
 // (parquetfile). This package must not know about partitions, warehouses or
 // clusters: it reads and encodes, nothing else.
 package loaders

@@ -261,7 +261,7 @@ func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args [
 	for i, c := range cols {
 		appenders[i] = c.bind(builders[i])
 	}
-	pending, err := stream(rows, name, cols, builders, appenders, batchRows, func() error { return flush(rb, sink) })
+	pending, err := stream(rows, name, cols, builders, appenders, batchRows, func() error { return loaders.WriteBatch(rb, sink, batchRows) })
 	if err != nil {
 		return err
 	}
@@ -270,7 +270,7 @@ func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args [
 		return fmt.Errorf("close result: %w", err)
 	}
 	if pending {
-		return flush(rb, sink)
+		return loaders.WriteBatch(rb, sink, 0)
 	}
 	return nil
 }
@@ -307,15 +307,6 @@ func stream(rows driver.Rows, name string, cols []resolvedColumn, builders []arr
 		}
 	}
 	return inBatch > 0, nil
-}
-
-func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
-	rec := rb.NewRecordBatch()
-	defer rec.Release()
-	if err := sink.Write(rec); err != nil {
-		return fmt.Errorf("write batch: %w", err)
-	}
-	return nil
 }
 
 // errQueryInterrupted is MySQL's ER_QUERY_INTERRUPTED, the error of a

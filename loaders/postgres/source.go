@@ -271,7 +271,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		builders:  builders,
 		appenders: appenders,
 		batchRows: batchRows,
-		flush:     func() error { return flushAndReserve(rb, sink, batchRows) },
+		flush:     func() error { return loaders.WriteBatch(rb, sink, batchRows) },
 		onError: func() {
 			// The server may still be sending rows; cancel rather than
 			// drain what could be the rest of a big table.
@@ -292,7 +292,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return 0, err
 	}
 	if dec.inBatch > 0 {
-		if err := flush(rb, sink); err != nil {
+		if err := loaders.WriteBatch(rb, sink, 0); err != nil {
 			return 0, err
 		}
 	}
@@ -301,43 +301,6 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return 0, fmt.Errorf("the server sent %d rows but %d were decoded", sent, dec.row)
 	}
 	return sent, nil
-}
-
-// flushAndReserve writes the full batch and sizes the builders for the
-// next one: rows values, and as many string bytes as this batch had.
-// Builders otherwise start empty and grow by doubling, copying each buffer
-// several times per batch.
-func flushAndReserve(rb *array.RecordBuilder, sink loaders.RecordSink, rows int) error {
-	type data interface {
-		DataLen() int
-		ReserveData(int)
-	}
-	builders := rb.Fields()
-	dataLens := make([]int, len(builders))
-	for i, b := range builders {
-		if d, ok := b.(data); ok {
-			dataLens[i] = d.DataLen()
-		}
-	}
-	if err := flush(rb, sink); err != nil {
-		return err
-	}
-	for i, b := range builders {
-		b.Reserve(rows)
-		if d, ok := b.(data); ok {
-			d.ReserveData(dataLens[i])
-		}
-	}
-	return nil
-}
-
-func flush(rb *array.RecordBuilder, sink loaders.RecordSink) error {
-	rec := rb.NewRecordBatch()
-	defer rec.Release()
-	if err := sink.Write(rec); err != nil {
-		return fmt.Errorf("write batch: %w", err)
-	}
-	return nil
 }
 
 // savepoint runs fn inside a savepoint. A failed statement aborts the whole

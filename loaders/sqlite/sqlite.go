@@ -168,14 +168,6 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	flush := func() error {
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		if err := sink.Write(rec); err != nil {
-			return fmt.Errorf("read %s: %w", q.Name, err)
-		}
-		return nil
-	}
 
 	values := make([]any, len(cols))
 	dest := make([]any, len(cols))
@@ -183,6 +175,12 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 		dest[i] = &values[i]
 	}
 	batchRows := opts.Rows()
+	flush := func(next int) error {
+		if err := loaders.WriteBatch(b, sink, next); err != nil {
+			return fmt.Errorf("read %s: %w", q.Name, err)
+		}
+		return nil
+	}
 	inBatch := 0
 	for row := int64(1); rows.Next(); row++ {
 		if err := rows.Scan(dest...); err != nil {
@@ -200,7 +198,7 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 		}
 		inBatch++
 		if inBatch == batchRows {
-			if err := flush(); err != nil {
+			if err := flush(batchRows); err != nil {
 				return err
 			}
 			inBatch = 0
@@ -210,7 +208,7 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 		return fmt.Errorf("read %s from sqlite %s: %w", q.Name, s.path, err)
 	}
 	if inBatch > 0 {
-		return flush()
+		return flush(0)
 	}
 	return nil
 }
