@@ -29,8 +29,7 @@
 // (columns.go: lake drives arrow-go's buffered row group and computes the
 // levels itself); strings of dictionary columns reach arrow-go as indices
 // into a per-row-group dictionary (dictionary.go); pages are compressed by
-// a zstd codec that keeps its encoders (zstd.go). None of them changes
-// what a reader sees.
+// the zstd C library (zstd.go). None of them changes what a reader sees.
 //
 // This package must not know about partitions, warehouses, manifests or
 // sources: it encodes batches it is given into destinations it is given.
