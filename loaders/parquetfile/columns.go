@@ -64,6 +64,7 @@ func newFileEncoder(schema *arrow.Schema, w io.Writer, props *parquet.WriterProp
 	}
 	e := &fileEncoder{pw: pw, workers: max(1, workers), errs: make([]error, schema.NumFields())}
 	for i, f := range schema.Fields() {
+		leaf := pqschema.Column(i) // one leaf per column: checkShapes
 		c := &columnEncoder{
 			name: f.Name,
 			leaf: i, // one leaf per column: checkShapes
@@ -74,9 +75,7 @@ func newFileEncoder(schema *arrow.Schema, w io.Writer, props *parquet.WriterProp
 			c.leafNullable = l.ElemField().Nullable
 		} else {
 			c.leafNullable = f.Nullable
-			if supportsStringDict(f.Type) {
-				c.dict = newStringDict(f.Type)
-			}
+			c.dict = newDictWriter(f.Type, leaf.PhysicalType())
 		}
 		e.cols = append(e.cols, c)
 	}
@@ -219,8 +218,8 @@ type columnEncoder struct {
 	// can be written at the same time.
 	ctx        context.Context
 	defs, reps []int16
-	// dict is set for string and binary columns (see stringDict).
-	dict *stringDict
+	// dict is set for the column types that have a dictWriter.
+	dict dictWriter
 }
 
 func (c *columnEncoder) write(rg file.BufferedRowGroupWriter, arr arrow.Array) error {
@@ -234,12 +233,17 @@ func (c *columnEncoder) write(rg file.BufferedRowGroupWriter, arr arrow.Array) e
 		if info.DefLevel > 0 {
 			defs = c.flatLevels(arr, info.DefLevel)
 		}
-		if c.dict != nil {
-			if done, err := c.dict.write(cw, arr, defs); done || err != nil {
-				return err
-			}
+		if c.dict == nil {
+			return pqarrow.WriteArrowToColumn(c.ctx, cw, arr, defs, nil, c.leafNullable)
 		}
-		return pqarrow.WriteArrowToColumn(c.ctx, cw, arr, defs, nil, c.leafNullable)
+		if done, err := c.dict.write(cw, arr, defs); done || err != nil {
+			return err
+		}
+		if err := pqarrow.WriteArrowToColumn(c.ctx, cw, arr, defs, nil, c.leafNullable); err != nil {
+			return err
+		}
+		c.dict.learn(cw, arr)
+		return nil
 	}
 	l, ok := arr.(*array.List)
 	if !ok {

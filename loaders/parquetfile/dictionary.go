@@ -51,6 +51,30 @@ func newStringDict(valueType arrow.DataType) *stringDict {
 	}
 }
 
+// dictWriter writes the batches of one column chunk as indices into a
+// dictionary of its own, for columns arrow-go would dictionary-encode by
+// hashing every value (stringDict, intDict).
+type dictWriter interface {
+	// write writes arr, whose definition levels are defs, to cw as
+	// indices, and reports false, having written nothing, when arr must be
+	// written as it is: the chunk is not (or no longer) dictionary-encoded,
+	// or arr has a value the dictionary cannot take now.
+	write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error)
+	// learn is told of a batch written as it is after write refused it.
+	learn(cw file.ColumnChunkWriter, arr arrow.Array)
+	// reset forgets the dictionary: the next row group makes its own.
+	reset()
+}
+
+// newDictWriter returns the dictWriter for a flat column of Arrow type t
+// stored as Parquet type physical, or nil if there is none.
+func newDictWriter(t arrow.DataType, physical parquet.Type) dictWriter {
+	if t.ID() == arrow.STRING || t.ID() == arrow.BINARY {
+		return newStringDict(t)
+	}
+	return newIntDict(t, physical)
+}
+
 // dictionaryEncoder is the part of arrow-go's dictionary encoder (an
 // internal type) that takes a whole dictionary.
 type dictionaryEncoder interface {
@@ -58,15 +82,6 @@ type dictionaryEncoder interface {
 	NumEntries() int
 }
 
-// supportsStringDict reports whether a column of type t can use stringDict.
-func supportsStringDict(t arrow.DataType) bool {
-	return t.ID() == arrow.STRING || t.ID() == arrow.BINARY
-}
-
-// write writes arr, whose definition levels are defs, to cw as indices
-// into the row group's dictionary, and reports false, having written
-// nothing, when arr must be written as it is: the column chunk is not (or
-// no longer) dictionary-encoded, or arr has a value outside the dictionary.
 func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
 	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
 	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
@@ -205,7 +220,10 @@ func indices[V string | []byte](d *stringDict, a interface {
 	return true
 }
 
-// reset forgets the dictionary: the next row group makes its own.
+// learn does nothing: stringDict keeps the dictionary of the row group's
+// first batch, and a batch with another value is written through arrow-go.
+func (d *stringDict) learn(file.ColumnChunkWriter, arrow.Array) {}
+
 func (d *stringDict) reset() {
 	if d.dict != nil {
 		d.dict.Release()

@@ -27,8 +27,10 @@
 //
 // Speed: the columns of a batch are encoded on several goroutines
 // (columns.go: lake drives arrow-go's buffered row group and computes the
-// levels itself); strings of dictionary columns reach arrow-go as indices
-// into a per-row-group dictionary (dictionary.go); pages are compressed by
+// levels itself); the values of dictionary columns (strings, and integers,
+// dates, timestamps and decimals stored as integers) reach arrow-go as
+// indices into a per-row-group dictionary (dictionary.go, intdict.go);
+// pages are compressed by
 // the zstd C library (zstd.go). None of them changes what a reader sees.
 //
 // This package must not know about partitions, warehouses, manifests or

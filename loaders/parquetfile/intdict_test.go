@@ -1,0 +1,166 @@
+package parquetfile_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+
+	"github.com/lake-engine/lake/loaders/parquetfile"
+)
+
+// Columns of few values stored as INT32 or INT64: a date, a small key
+// (negative too), a key spread over a range too wide to look up by
+// position, decimals stored as INT64 and as INT32, a timestamp.
+var fewValues = arrow.NewSchema([]arrow.Field{
+	nullable("day", arrow.FixedWidthTypes.Date32),
+	nullable("key", arrow.PrimitiveTypes.Int32),
+	nullable("wide", arrow.PrimitiveTypes.Int64),
+	nullable("amount", &arrow.Decimal128Type{Precision: 15, Scale: 2}),
+	nullable("rate", &arrow.Decimal128Type{Precision: 7, Scale: 2}),
+	nullable("at", &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}),
+}, nil)
+
+// fewValuesBatch has n rows of values i in [0, vocab) of each column, a
+// tenth NULL; physical is what Parquet stores for each (nil for NULL).
+func fewValuesBatch(rng *rand.Rand, n, vocab int) (arrow.RecordBatch, [][]*int64) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, fewValues)
+	defer b.Release()
+	physical := make([][]*int64, fewValues.NumFields())
+	for range n {
+		for c, fb := range b.Fields() {
+			if rng.IntN(10) == 0 {
+				fb.AppendNull()
+				physical[c] = append(physical[c], nil)
+				continue
+			}
+			i := int64(rng.IntN(vocab))
+			var v int64
+			switch c {
+			case 0:
+				v = 18000 + 3*i
+				fb.(*array.Date32Builder).Append(arrow.Date32(v))
+			case 1:
+				v = 7*i - 100
+				fb.(*array.Int32Builder).Append(int32(v))
+			case 2:
+				v = i*1e15 - 3e17
+				fb.(*array.Int64Builder).Append(v)
+			case 3:
+				v = 137*i - 2000
+				fb.(*array.Decimal128Builder).Append(decimal128.FromI64(v))
+			case 4:
+				v = 11 * i
+				fb.(*array.Decimal128Builder).Append(decimal128.FromI64(v))
+			case 5:
+				v = 1.7e15 + i*3.6e9
+				fb.(*array.TimestampBuilder).Append(arrow.Timestamp(v))
+			}
+			physical[c] = append(physical[c], &v)
+		}
+	}
+	return b.NewRecordBatch(), physical
+}
+
+// Dictionary columns stored as integers reach arrow-go as indices
+// (intDict), which must follow arrow-go's dictionary when a batch brings
+// values its row group has not had yet. Batches whose vocabulary grows,
+// cut into row groups in the middle, must read back exactly as written,
+// every data page must stay dictionary-encoded, and each row group's
+// statistics must be its values' min, max and NULL count.
+func TestIntegerDictionariesReadBackAsWritten(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var batches []arrow.RecordBatch
+	var want []string
+	physical := make([][]*int64, fewValues.NumFields())
+	for b := range 6 {
+		rec, phys := fewValuesBatch(rng, 3000, 40+30*b)
+		defer rec.Release()
+		batches = append(batches, rec)
+		want = append(want, recordRows(rec)...)
+		for c := range physical {
+			physical[c] = append(physical[c], phys[c]...)
+		}
+	}
+	for _, encoders := range []int{1, 4} {
+		f, files := writeAll(t, parquetfile.Options{RowGroupBytes: 40 << 10, Encoders: encoders}, fewValues, batches...)
+		if len(files) != 1 {
+			t.Fatalf("%d files, want 1", len(files))
+		}
+		path := f.path(files[0].Name)
+		if groups := len(rowGroups(t, path)); groups < 3 {
+			t.Fatalf("%d row groups, want batches cut into several", groups)
+		}
+		got := readRows(t, path)
+		if len(got) != len(want) {
+			t.Fatalf("read %d rows, wrote %d", len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("encoders %d: row %d reads\n%s\nwrote\n%s", encoders, i, got[i], want[i])
+			}
+		}
+		for c, field := range fewValues.Fields() {
+			if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
+				t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
+			}
+			checkIntStats(t, path, c, physical[c])
+		}
+	}
+}
+
+// checkIntStats compares the statistics of integer-backed column col in
+// each row group of the file at path with the min, max and NULL count of
+// values, the column's stored values in file order.
+func checkIntStats(t *testing.T, path string, col int, values []*int64) {
+	t.Helper()
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	row := 0
+	for g := range pf.NumRowGroups() {
+		rg := pf.MetaData().RowGroup(g)
+		var lo, hi, nulls int64
+		seen := false
+		for _, v := range values[row : row+int(rg.NumRows())] {
+			switch {
+			case v == nil:
+				nulls++
+			case !seen:
+				lo, hi, seen = *v, *v, true
+			default:
+				lo, hi = min(lo, *v), max(hi, *v)
+			}
+		}
+		row += int(rg.NumRows())
+		chunk, err := rg.ColumnChunk(col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := chunk.Statistics()
+		if err != nil || st == nil {
+			t.Fatalf("row group %d: no statistics (%v)", g, err)
+		}
+		var got string
+		switch s := st.(type) {
+		case *metadata.Int32Statistics:
+			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
+		case *metadata.Int64Statistics:
+			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
+		default:
+			t.Fatalf("column %d: %T statistics", col, st)
+		}
+		if want := fmt.Sprintf("%d..%d, %d NULL", lo, hi, nulls); got != want {
+			t.Errorf("column %d, row group %d: statistics %s, values %s", col, g, got, want)
+		}
+	}
+}
