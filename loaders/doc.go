@@ -12,7 +12,8 @@
 //   - Column: a result column with its source type and its Arrow type.
 //   - RecordSink: where a Snapshot streams its batches (the Parquet writer).
 //     A PipeSink in front of one lets the encoding run beside the read;
-//     drivers hand it their builders' rows with WriteBatch.
+//     the MySQL and SQLite drivers hand it their builders' rows with
+//     WriteBatch (PostgreSQL's decoder collects columns of its own).
 //   - Joiner, Splitter, CountingReader: what a Snapshot may also do
 //     (PostgreSQL's does all three): let more connections share it, divide
 //     a table read into BlockRanges of its storage, and report the source's

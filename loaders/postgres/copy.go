@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // copySignature opens every COPY ... (FORMAT binary) stream.
@@ -17,7 +15,7 @@ var copySignature = []byte("PGCOPY\n\xff\r\n\x00")
 const copyHasOIDs = 1 << 16
 
 // copyDecoder parses a binary COPY stream as the connection receives it and
-// appends each tuple to the Arrow builders. It is the io.Writer that
+// appends each tuple to the columns. It is the io.Writer that
 // pgconn.CopyTo writes each CopyData message to: a message is decoded while
 // it is in hand, and only a tuple split across messages is copied (into a
 // buffer reused for the whole stream), so memory stays bounded by one batch.
@@ -28,11 +26,11 @@ const copyHasOIDs = 1 << 16
 type copyDecoder struct {
 	name      string
 	cols      []resolvedColumn
-	builders  []array.Builder
-	appenders []appender
+	columns   []column
 	batchRows int
-	flush     func() error
-	onError   func()
+	// flush hands over the batch of d.inBatch rows in columns.
+	flush   func() error
+	onError func()
 
 	carry   []byte // start of a tuple split across messages
 	header  bool   // the header has been parsed
@@ -102,8 +100,8 @@ func (d *copyDecoder) consume(buf []byte) (int, error) {
 			pos += 2
 			continue
 		}
-		if nfields != len(d.appenders) {
-			return 0, fmt.Errorf("row %d has %d values for %d columns", d.row+1, nfields, len(d.appenders))
+		if nfields != len(d.columns) {
+			return 0, fmt.Errorf("row %d has %d values for %d columns", d.row+1, nfields, len(d.columns))
 		}
 		// Find the tuple's end first, so that a tuple is appended whole
 		// or, when split across messages, not at all yet.
@@ -123,14 +121,14 @@ func (d *copyDecoder) consume(buf []byte) (int, error) {
 		}
 		d.row++
 		at := pos + 2
-		for i, a := range d.appenders {
+		for i, c := range d.columns {
 			l := int(int32(binary.BigEndian.Uint32(buf[at:])))
 			at += 4
 			if l < 0 {
-				d.builders[i].AppendNull()
+				c.appendNull()
 				continue
 			}
-			if err := a(buf[at : at+l]); err != nil {
+			if err := c.appendValue(buf[at : at+l]); err != nil {
 				return 0, fmt.Errorf("%s.%s: row %d: %w", d.name, d.cols[i].Name, d.row, err)
 			}
 			at += l

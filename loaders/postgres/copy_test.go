@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/lake-engine/lake/loaders"
 	"github.com/lake-engine/lake/localstack/testenv"
@@ -39,10 +40,14 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 			{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 			{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
 		}, nil)
-		rb := array.NewRecordBuilder(memory.NewGoAllocator(), schema)
+		columns := []column{
+			newColumn(scalarTypes[pgtype.Int8OID](-1), memory.NewGoAllocator(), 3),
+			newColumn(textType(-1), memory.NewGoAllocator(), 3),
+		}
 		var ids, names []any
+		var dec *copyDecoder
 		collect := func() error {
-			rec := rb.NewRecordBatch()
+			rec := newBatch(schema, columns, dec.inBatch, 3)
 			defer rec.Release()
 			id, name := rec.Column(0).(*array.Int64), rec.Column(1).(*array.String)
 			for i := range int(rec.NumRows()) {
@@ -51,12 +56,10 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 			}
 			return nil
 		}
-		builders := rb.Fields()
-		dec := &copyDecoder{
+		dec = &copyDecoder{
 			name:      "t",
 			cols:      []resolvedColumn{{Column: loaders.Column{Name: "id"}}, {Column: loaders.Column{Name: "name"}}},
-			builders:  builders,
-			appenders: []appender{bindInt64(builders[0]), bindText(builders[1])},
+			columns:   columns,
 			batchRows: 3,
 			flush:     collect,
 			onError:   func() { t.Errorf("chunk %d: decoder failed", chunk) },
@@ -78,7 +81,6 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 		if dec.inBatch > 0 {
 			collect()
 		}
-		rb.Release()
 		if !equalAny(ids, wantIDs) || !equalAny(names, wantNames) {
 			t.Errorf("chunk %d: ids %v names %q, want %v %q", chunk, ids, names, wantIDs, wantNames)
 		}

@@ -13,8 +13,12 @@
 //     Split divides a table into ranges of heap pages (ctid), read by TID
 //     range scans; ReadCounted returns the row count of COPY's command tag.
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and
-//     the appender that decodes one value of Postgres's binary format (the
-//     per-value format of COPY BINARY too) into an Arrow builder.
+//     how one value of Postgres's binary format (the per-value format of
+//     COPY BINARY too) is decoded: into an Arrow builder (array elements,
+//     booleans) or into a column.
+//   - column (columns.go): one result column's values for a batch, kept in
+//     Go slices that become the Arrow array's buffers, without a builder's
+//     per-value bookkeeping.
 //
 // Column types are resolved (enums, domains and array elements through
 // pg_type) before any row is read, so an unsupported column fails first,
@@ -22,7 +26,7 @@
 // COPY (SELECT ...) TO STDOUT (FORMAT binary), the fastest way out of
 // Postgres, inside the snapshot's transaction (a slice's bound inlined as a
 // typed literal, as COPY takes no parameters). copy.go decodes the stream as
-// it arrives straight into reused builders, a batch at a time: memory depends
+// it arrives straight into the columns, a batch at a time: memory depends
 // on the batch size, not on the table size.
 //
 // Type mapping (every Arrow field is nullable; the field's

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -258,20 +257,32 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return 0, fmt.Errorf("begin sink: %w", err)
 	}
 
-	rb := array.NewRecordBuilder(sn.mem, schema)
-	defer rb.Release()
-	builders := rb.Fields()
-	appenders := make([]appender, len(cols))
+	columns := make([]column, len(cols))
 	for i, c := range cols {
-		appenders[i] = c.bind(builders[i])
+		columns[i] = newColumn(c.mapping, sn.mem, batchRows)
+	}
+	defer func() {
+		for _, c := range columns {
+			c.release()
+		}
+	}()
+	// writeBatch hands the decoded rows to the sink; next sizes the
+	// columns for the batch after it (0 after the last).
+	writeBatch := func(rows, next int) error {
+		rec := newBatch(schema, columns, rows, next)
+		err := sink.Write(rec)
+		rec.Release()
+		if err != nil {
+			return fmt.Errorf("write batch: %w", err)
+		}
+		return nil
 	}
 	dec := &copyDecoder{
 		name:      name,
 		cols:      cols,
-		builders:  builders,
-		appenders: appenders,
+		columns:   columns,
 		batchRows: batchRows,
-		flush:     func() error { return loaders.WriteBatch(rb, sink, batchRows) },
+		flush:     func() error { return writeBatch(batchRows, batchRows) },
 		onError: func() {
 			// The server may still be sending rows; cancel rather than
 			// drain what could be the rest of a big table.
@@ -292,7 +303,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return 0, err
 	}
 	if dec.inBatch > 0 {
-		if err := loaders.WriteBatch(rb, sink, 0); err != nil {
+		if err := writeBatch(dec.inBatch, 0); err != nil {
 			return 0, err
 		}
 	}

@@ -25,10 +25,12 @@ type appender func(v []byte) error
 type binder func(b array.Builder) appender
 
 // mapping is how one Postgres type is stored: its Arrow type and how a value
-// is appended.
+// is appended, to a builder (bind: list elements, and the column of a type
+// without column) or to a column of its own (column, see column).
 type mapping struct {
-	arrow arrow.DataType
-	bind  binder
+	arrow  arrow.DataType
+	bind   binder
+	column func(rows int) column
 }
 
 // scalarType gives the mapping of a base type for a type modifier (the
@@ -40,41 +42,103 @@ type scalarType func(typmod int32) mapping
 // text; domains map as their base type; one-dimensional arrays of any of
 // these map to list<elem>. Everything else is an *loaders.UnsupportedTypeError.
 var scalarTypes = map[uint32]scalarType{
-	pgtype.Int2OID:        fixed(arrow.PrimitiveTypes.Int16, bindInt16),
-	pgtype.Int4OID:        fixed(arrow.PrimitiveTypes.Int32, bindInt32),
-	pgtype.Int8OID:        fixed(arrow.PrimitiveTypes.Int64, bindInt64),
+	pgtype.Int2OID:        fixedType(arrow.PrimitiveTypes.Int16, stateless(decodeInt16)),
+	pgtype.Int4OID:        fixedType(arrow.PrimitiveTypes.Int32, stateless(decodeInt32)),
+	pgtype.Int8OID:        fixedType(arrow.PrimitiveTypes.Int64, stateless(decodeInt64)),
 	pgtype.NumericOID:     numericType,
-	pgtype.Float4OID:      fixed(arrow.PrimitiveTypes.Float32, bindFloat32),
-	pgtype.Float8OID:      fixed(arrow.PrimitiveTypes.Float64, bindFloat64),
-	pgtype.BoolOID:        fixed(arrow.FixedWidthTypes.Boolean, bindBool),
+	pgtype.Float4OID:      fixedType(arrow.PrimitiveTypes.Float32, stateless(decodeFloat32)),
+	pgtype.Float8OID:      fixedType(arrow.PrimitiveTypes.Float64, stateless(decodeFloat64)),
+	pgtype.BoolOID:        builderType(arrow.FixedWidthTypes.Boolean, bindBool),
 	pgtype.TextOID:        textType,
 	pgtype.VarcharOID:     textType,
 	pgtype.BPCharOID:      textType,
 	pgtype.NameOID:        textType,
-	pgtype.DateOID:        fixed(arrow.FixedWidthTypes.Date32, bindDate),
-	pgtype.TimestampOID:   fixed(&arrow.TimestampType{Unit: arrow.Microsecond}, bindTimestamp),
-	pgtype.TimestamptzOID: fixed(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, bindTimestamp),
-	pgtype.UUIDOID:        fixed(arrow.BinaryTypes.String, bindUUID),
+	pgtype.DateOID:        fixedType(arrow.FixedWidthTypes.Date32, stateless(decodeDate)),
+	pgtype.TimestampOID:   fixedType(&arrow.TimestampType{Unit: arrow.Microsecond}, stateless(decodeTimestamp)),
+	pgtype.TimestamptzOID: fixedType(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, stateless(decodeTimestamp)),
+	pgtype.UUIDOID:        bytesType(arrow.BinaryTypes.String, uuidText),
 	pgtype.JSONOID:        textType,
-	pgtype.JSONBOID:       fixed(arrow.BinaryTypes.String, bindJSONB),
-	pgtype.ByteaOID:       fixed(arrow.BinaryTypes.Binary, bindBytea),
+	pgtype.JSONBOID:       bytesType(arrow.BinaryTypes.String, jsonbText),
+	pgtype.ByteaOID:       bytesType(arrow.BinaryTypes.Binary, nil),
 }
 
-func fixed(t arrow.DataType, bind binder) scalarType {
+// builderType maps a type whose values are appended to a builder.
+func builderType(t arrow.DataType, bind binder) scalarType {
 	return func(int32) mapping { return mapping{arrow: t, bind: bind} }
+}
+
+// fixedType maps a type whose values decode to one fixed-width Go type.
+// newDecode returns a decoder for one column or builder: decoders may keep
+// scratch space.
+func fixedType[T fixedValue](t arrow.DataType, newDecode func() func([]byte) (T, error)) scalarType {
+	m := fixedMapping(t, newDecode)
+	return func(int32) mapping { return m }
+}
+
+func fixedMapping[T fixedValue](t arrow.DataType, newDecode func() func([]byte) (T, error)) mapping {
+	return mapping{
+		arrow: t,
+		bind: func(b array.Builder) appender {
+			tb := b.(interface{ Append(T) })
+			decode := newDecode()
+			return func(v []byte) error {
+				x, err := decode(v)
+				if err != nil {
+					return err
+				}
+				tb.Append(x)
+				return nil
+			}
+		},
+		column: func(rows int) column { return newFixedColumn(t, newDecode(), rows) },
+	}
+}
+
+// stateless is the decoder factory of a decoder without state.
+func stateless[T fixedValue](decode func([]byte) (T, error)) func() func([]byte) (T, error) {
+	return func() func([]byte) (T, error) { return decode }
+}
+
+// bytesType maps a type stored as utf8 or binary. transform, if not nil,
+// turns the binary value into the stored bytes, in dst or in place.
+func bytesType(t arrow.DataType, transform func(dst, v []byte) ([]byte, error)) scalarType {
+	m := mapping{
+		arrow: t,
+		bind: func(b array.Builder) appender {
+			bb, ok := b.(*array.BinaryBuilder)
+			if !ok {
+				bb = b.(*array.StringBuilder).BinaryBuilder
+			}
+			var scratch []byte
+			return func(v []byte) error {
+				if transform != nil {
+					var err error
+					if scratch, err = transform(scratch[:0], v); err != nil {
+						return err
+					}
+					v = scratch
+				}
+				// Append copies, so the row buffer can be reused.
+				bb.Append(v)
+				return nil
+			}
+		},
+		column: func(rows int) column { return newBytesColumn(t, transform, rows) },
+	}
+	return func(int32) mapping { return m }
 }
 
 // textType is every type whose binary form is its text: text, varchar,
 // char(n) (padding included, as Postgres returns it), name, json, enums and
 // string-category types such as citext.
-func textType(int32) mapping { return mapping{arrow: arrow.BinaryTypes.String, bind: bindText} }
+var textType = bytesType(arrow.BinaryTypes.String, nil)
 
 // numericType maps numeric(p,s) that fits Arrow (1 <= p <= 38, 0 <= s <= p)
 // to decimal128(p,s) and any other numeric to its exact decimal text.
 func numericType(typmod int32) mapping {
 	if p, s, ok := numericPrecision(typmod); ok && p <= decimal128.MaxPrecision && s >= 0 && s <= p {
 		t := &arrow.Decimal128Type{Precision: p, Scale: s}
-		return mapping{arrow: t, bind: bindDecimal(t)}
+		return fixedMapping(t, func() func([]byte) (decimal128.Num, error) { return decodeDecimal(t) })
 	}
 	return mapping{arrow: arrow.BinaryTypes.String, bind: bindNumericText}
 }
@@ -106,59 +170,39 @@ func checkLen(v []byte, n int) error {
 	return nil
 }
 
-func bindInt16(b array.Builder) appender {
-	ib := b.(*array.Int16Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 2); err != nil {
-			return err
-		}
-		ib.Append(int16(binary.BigEndian.Uint16(v)))
-		return nil
+func decodeInt16(v []byte) (int16, error) {
+	if err := checkLen(v, 2); err != nil {
+		return 0, err
 	}
+	return int16(binary.BigEndian.Uint16(v)), nil
 }
 
-func bindInt32(b array.Builder) appender {
-	ib := b.(*array.Int32Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 4); err != nil {
-			return err
-		}
-		ib.Append(int32(binary.BigEndian.Uint32(v)))
-		return nil
+func decodeInt32(v []byte) (int32, error) {
+	if err := checkLen(v, 4); err != nil {
+		return 0, err
 	}
+	return int32(binary.BigEndian.Uint32(v)), nil
 }
 
-func bindInt64(b array.Builder) appender {
-	ib := b.(*array.Int64Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 8); err != nil {
-			return err
-		}
-		ib.Append(int64(binary.BigEndian.Uint64(v)))
-		return nil
+func decodeInt64(v []byte) (int64, error) {
+	if err := checkLen(v, 8); err != nil {
+		return 0, err
 	}
+	return int64(binary.BigEndian.Uint64(v)), nil
 }
 
-func bindFloat32(b array.Builder) appender {
-	fb := b.(*array.Float32Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 4); err != nil {
-			return err
-		}
-		fb.Append(math.Float32frombits(binary.BigEndian.Uint32(v)))
-		return nil
+func decodeFloat32(v []byte) (float32, error) {
+	if err := checkLen(v, 4); err != nil {
+		return 0, err
 	}
+	return math.Float32frombits(binary.BigEndian.Uint32(v)), nil
 }
 
-func bindFloat64(b array.Builder) appender {
-	fb := b.(*array.Float64Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 8); err != nil {
-			return err
-		}
-		fb.Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
-		return nil
+func decodeFloat64(v []byte) (float64, error) {
+	if err := checkLen(v, 8); err != nil {
+		return 0, err
 	}
+	return math.Float64frombits(binary.BigEndian.Uint64(v)), nil
 }
 
 func bindBool(b array.Builder) appender {
@@ -172,56 +216,28 @@ func bindBool(b array.Builder) appender {
 	}
 }
 
-func bindText(b array.Builder) appender {
-	sb := b.(*array.StringBuilder)
-	return func(v []byte) error {
-		// BinaryBuilder.Append copies, so the row buffer can be reused.
-		sb.BinaryBuilder.Append(v)
-		return nil
+// jsonbText strips the version byte of jsonb's binary form; what follows
+// is the text Postgres prints for the value.
+func jsonbText(_, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != 1 {
+		return nil, fmt.Errorf("%w: unknown jsonb version", errMalformed)
 	}
+	return v[1:], nil
 }
 
-func bindBytea(b array.Builder) appender {
-	bb := b.(*array.BinaryBuilder)
-	return func(v []byte) error {
-		bb.Append(v)
-		return nil
+// uuidText appends the canonical text of a binary uuid to dst.
+func uuidText(dst, v []byte) ([]byte, error) {
+	if err := checkLen(v, 16); err != nil {
+		return nil, err
 	}
-}
-
-// bindJSONB strips the version byte of jsonb's binary form; what follows is
-// the text Postgres prints for the value.
-func bindJSONB(b array.Builder) appender {
-	sb := b.(*array.StringBuilder)
-	return func(v []byte) error {
-		if len(v) == 0 || v[0] != 1 {
-			return fmt.Errorf("%w: unknown jsonb version", errMalformed)
-		}
-		sb.BinaryBuilder.Append(v[1:])
-		return nil
-	}
-}
-
-func bindUUID(b array.Builder) appender {
-	sb := b.(*array.StringBuilder)
-	var buf [36]byte
 	const hexDigits = "0123456789abcdef"
-	return func(v []byte) error {
-		if err := checkLen(v, 16); err != nil {
-			return err
+	for i, c := range v {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
 		}
-		j := 0
-		for i, c := range v {
-			if i == 4 || i == 6 || i == 8 || i == 10 {
-				buf[j] = '-'
-				j++
-			}
-			buf[j], buf[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
-			j += 2
-		}
-		sb.BinaryBuilder.Append(buf[:])
-		return nil
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
 	}
+	return dst, nil
 }
 
 // Postgres counts dates and timestamps from 2000-01-01, Arrow from 1970-01-01.
@@ -234,43 +250,35 @@ const (
 // timestamps: Arrow has no such values and clamping them would invent data.
 var errInfinity = errors.New("has no Arrow value; filter it out or cast the column (for example to text) in a query")
 
-func bindDate(b array.Builder) appender {
-	db := b.(*array.Date32Builder)
-	return func(v []byte) error {
-		if err := checkLen(v, 4); err != nil {
-			return err
-		}
-		switch d := int32(binary.BigEndian.Uint32(v)); d {
-		case math.MaxInt32:
-			return fmt.Errorf("date 'infinity' %w", errInfinity)
-		case math.MinInt32:
-			return fmt.Errorf("date '-infinity' %w", errInfinity)
-		default:
-			// Postgres dates end in 5874897 AD, far inside int32 days from 1970.
-			db.Append(arrow.Date32(d + pgEpochDays))
-		}
-		return nil
+func decodeDate(v []byte) (arrow.Date32, error) {
+	if err := checkLen(v, 4); err != nil {
+		return 0, err
+	}
+	switch d := int32(binary.BigEndian.Uint32(v)); d {
+	case math.MaxInt32:
+		return 0, fmt.Errorf("date 'infinity' %w", errInfinity)
+	case math.MinInt32:
+		return 0, fmt.Errorf("date '-infinity' %w", errInfinity)
+	default:
+		// Postgres dates end in 5874897 AD, far inside int32 days from 1970.
+		return arrow.Date32(d + pgEpochDays), nil
 	}
 }
 
-func bindTimestamp(b array.Builder) appender {
-	tb := b.(*array.TimestampBuilder)
-	return func(v []byte) error {
-		if err := checkLen(v, 8); err != nil {
-			return err
+func decodeTimestamp(v []byte) (arrow.Timestamp, error) {
+	if err := checkLen(v, 8); err != nil {
+		return 0, err
+	}
+	switch us := int64(binary.BigEndian.Uint64(v)); us {
+	case math.MaxInt64:
+		return 0, fmt.Errorf("timestamp 'infinity' %w", errInfinity)
+	case math.MinInt64:
+		return 0, fmt.Errorf("timestamp '-infinity' %w", errInfinity)
+	default:
+		if us > math.MaxInt64-pgEpochMicros {
+			return 0, fmt.Errorf("timestamp %d µs after 2000-01-01 does not fit timestamp[us]", us)
 		}
-		switch us := int64(binary.BigEndian.Uint64(v)); us {
-		case math.MaxInt64:
-			return fmt.Errorf("timestamp 'infinity' %w", errInfinity)
-		case math.MinInt64:
-			return fmt.Errorf("timestamp '-infinity' %w", errInfinity)
-		default:
-			if us > math.MaxInt64-pgEpochMicros {
-				return fmt.Errorf("timestamp %d µs after 2000-01-01 does not fit timestamp[us]", us)
-			}
-			tb.Append(arrow.Timestamp(us + pgEpochMicros))
-		}
-		return nil
+		return arrow.Timestamp(us + pgEpochMicros), nil
 	}
 }
 
@@ -290,27 +298,25 @@ func bindNumericText(b array.Builder) appender {
 	}
 }
 
-func bindDecimal(t *arrow.Decimal128Type) binder {
-	return func(b array.Builder) appender {
-		db := b.(*array.Decimal128Builder)
-		var buf []byte
-		return func(v []byte) error {
-			if n, ok := decimalFromNumeric(v, t.Scale); ok {
-				db.Append(n)
-				return nil
-			}
-			var err error
-			buf, err = appendNumericText(buf[:0], v)
-			if err != nil {
-				return err
-			}
-			n, err := parseDecimal128(buf, t.Scale)
-			if err != nil {
-				return fmt.Errorf("numeric %s does not fit %s: %w", buf, t, err)
-			}
-			db.Append(n)
-			return nil
+// decodeDecimal returns the decoder of numeric values into decimal type
+// t: straight from the binary digits in the common case, through the text
+// Postgres would print otherwise (it keeps that text's buffer).
+func decodeDecimal(t *arrow.Decimal128Type) func([]byte) (decimal128.Num, error) {
+	var buf []byte
+	return func(v []byte) (decimal128.Num, error) {
+		if n, ok := decimalFromNumeric(v, t.Scale); ok {
+			return n, nil
 		}
+		var err error
+		buf, err = appendNumericText(buf[:0], v)
+		if err != nil {
+			return decimal128.Num{}, err
+		}
+		n, err := parseDecimal128(buf, t.Scale)
+		if err != nil {
+			return decimal128.Num{}, fmt.Errorf("numeric %s does not fit %s: %w", buf, t, err)
+		}
+		return n, nil
 	}
 }
 
