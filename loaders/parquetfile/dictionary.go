@@ -1,7 +1,6 @@
 package parquetfile
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 
@@ -20,13 +19,15 @@ import (
 // of lake's CPU on tables of short codes (orders' status, lineitem's
 // flags and modes). A Go map lookup of a string costs a fraction of that.
 // The column chunk's dictionary encoder takes a dictionary once
-// (PutDictionary) and then indices into it (WriteDictIndices), as long as
-// the dictionary stays the same for the chunk. So the dictionary of a row
-// group is the distinct values of its first batch, in order of appearance;
-// a later batch whose values are all in it goes as indices, one with a
-// value that is not goes as strings, through the memo table as before
-// (arrow-go mixes the two: its memo table holds the dictionary first, so
-// the indices keep their meaning).
+// (PutDictionary) and then indices into it (WriteDictIndices). So the
+// dictionary of a row group starts as the distinct values of its first
+// batch, in order of appearance; a later batch whose values are all in it
+// goes as indices. One with a value that is not goes as strings, through
+// the memo table, which appends the new values in order of first
+// appearance (its memo table holds the dictionary first, so the indices
+// keep their meaning); learn then appends them in the same order, and the
+// next batches go as indices again. Should arrow-go's dictionary ever
+// differ in size from stringDict's, stringDict stops for the row group.
 //
 // This is what pqarrow does with an Arrow dictionary array, minus its cost:
 // pqarrow recognises the same dictionary only by pointer, which a new
@@ -36,9 +37,13 @@ import (
 // from its own pass and updates the statistics with their min and max.
 type stringDict struct {
 	valueType arrow.DataType
-	index     map[string]int32
-	dict      arrow.Array // nil until the row group's first batch
-	ids       *array.Int32Builder
+	// values is the row group's dictionary, in the encoder's order, and
+	// index the position of each value in it.
+	values []string
+	index  map[string]int32
+	// lost is set when arrow-go's dictionary is no longer values.
+	lost bool
+	ids  *array.Int32Builder
 	// used marks the dictionary entries the current batch uses.
 	used []bool
 }
@@ -84,15 +89,19 @@ type dictionaryEncoder interface {
 
 func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
 	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
-	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict || d.lost {
 		return false, nil
 	}
-	first := d.dict == nil
+	first := len(d.values) == 0
+	if first && enc.NumEntries() > 0 {
+		d.lost = true // a batch went through arrow-go before any through stringDict
+		return false, nil
+	}
 	switch a := arr.(type) {
 	case *array.String:
-		ok = indices[string](d, a)
+		ok = indices[string](d, a, first)
 	case *array.Binary:
-		ok = indices[[]byte](d, a)
+		ok = indices[[]byte](d, a, first)
 	default:
 		ok = false
 	}
@@ -102,11 +111,14 @@ func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 		return false, nil
 	}
 	if first {
-		if err := enc.PutDictionary(d.dict); err != nil {
+		dict := d.dictArray()
+		err := enc.PutDictionary(dict)
+		dict.Release()
+		if err != nil {
 			return false, err
 		}
-		if n := enc.NumEntries(); n != d.dict.Len() {
-			return false, fmt.Errorf("dictionary of %d values became %d entries", d.dict.Len(), n)
+		if n := enc.NumEntries(); n != len(d.values) {
+			return false, fmt.Errorf("dictionary of %d values became %d entries", len(d.values), n)
 		}
 	}
 	if stats := cw.PageStatistics(); stats != nil {
@@ -124,20 +136,76 @@ func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 	return true, cw.WriteDictIndices(ids, defs, nil)
 }
 
+// learn follows arrow-go's dictionary after arr was written through it:
+// its memo table gave each value it did not hold the next index, in order
+// of first appearance, and so does learn.
+func (d *stringDict) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
+	if d.lost {
+		return
+	}
+	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
+	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+		return
+	}
+	a, ok := arr.(array.BinaryLike)
+	if !ok {
+		d.lost = true
+		return
+	}
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			continue
+		}
+		off := a.ValueOffset64(i)
+		v := a.ValueBytes()[off : off+int64(a.ValueLen(i))]
+		if _, ok := d.index[string(v)]; !ok {
+			d.add(string(v))
+		}
+	}
+	if enc.NumEntries() != len(d.values) {
+		d.lost = true
+	}
+}
+
+func (d *stringDict) add(v string) int32 {
+	id := int32(len(d.values))
+	d.values = append(d.values, v)
+	d.index[v] = id
+	return id
+}
+
+// dictArray is the dictionary as the Arrow array PutDictionary takes.
+func (d *stringDict) dictArray() arrow.Array {
+	b := array.NewBuilder(memory.DefaultAllocator, d.valueType)
+	defer b.Release()
+	for _, v := range d.values {
+		appendBytes(b, v)
+	}
+	return b.NewArray()
+}
+
+func appendBytes(b array.Builder, v string) {
+	switch vb := b.(type) {
+	case *array.StringBuilder:
+		vb.Append(v)
+	case *array.BinaryBuilder:
+		vb.AppendString(v)
+	}
+}
+
 // usedBounds returns the smallest and the largest dictionary value the
 // batch used, in Parquet's order for strings (bytewise), or nil if it used
 // none.
 func (d *stringDict) usedBounds() arrow.Array {
-	values := d.dict.(array.BinaryLike)
 	lo, hi := -1, -1
 	for id, used := range d.used {
 		if !used {
 			continue
 		}
-		if lo < 0 || bytes.Compare(valueBytes(values, id), valueBytes(values, lo)) < 0 {
+		if lo < 0 || d.values[id] < d.values[lo] {
 			lo = id
 		}
-		if hi < 0 || bytes.Compare(valueBytes(values, id), valueBytes(values, hi)) > 0 {
+		if hi < 0 || d.values[id] > d.values[hi] {
 			hi = id
 		}
 	}
@@ -146,22 +214,9 @@ func (d *stringDict) usedBounds() arrow.Array {
 	}
 	b := array.NewBuilder(memory.DefaultAllocator, d.valueType)
 	defer b.Release()
-	for _, id := range []int{lo, hi} {
-		switch vb := b.(type) {
-		case *array.StringBuilder:
-			vb.BinaryBuilder.Append(valueBytes(values, id))
-		case *array.BinaryBuilder:
-			vb.Append(valueBytes(values, id))
-		}
-	}
+	appendBytes(b, d.values[lo])
+	appendBytes(b, d.values[hi])
 	return b.NewArray()
-}
-
-// valueBytes is value i of a dictionary (never a slice: its bytes start at
-// offset 0).
-func valueBytes(a array.BinaryLike, i int) []byte {
-	off := a.ValueOffset64(i)
-	return a.ValueBytes()[off : off+int64(a.ValueLen(i))]
 }
 
 // indices appends to d.ids the index of every value of a (null where it is
@@ -170,28 +225,11 @@ func valueBytes(a array.BinaryLike, i int) []byte {
 func indices[V string | []byte](d *stringDict, a interface {
 	arrow.Array
 	Value(int) V
-}) bool {
+}, first bool) bool {
 	n := a.Len()
 	d.ids.Reserve(n)
-	if d.dict != nil {
-		d.used = slices.Grow(d.used[:0], d.dict.Len())[:d.dict.Len()]
-		clear(d.used)
-		for i := range n {
-			if a.IsNull(i) {
-				d.ids.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
-			id, ok := d.index[string(a.Value(i))]
-			if !ok {
-				return false
-			}
-			d.used[id] = true
-			d.ids.UnsafeAppend(id)
-		}
-		return true
-	}
-	values := array.NewBuilder(memory.DefaultAllocator, d.valueType)
-	defer values.Release()
+	d.used = slices.Grow(d.used[:0], len(d.values))[:len(d.values)]
+	clear(d.used)
 	for i := range n {
 		if a.IsNull(i) {
 			d.ids.UnsafeAppendBoolToBitmap(false)
@@ -200,34 +238,20 @@ func indices[V string | []byte](d *stringDict, a interface {
 		v := a.Value(i)
 		id, ok := d.index[string(v)]
 		if !ok {
-			id = int32(len(d.index))
-			d.index[string(v)] = id
-			switch b := values.(type) {
-			case *array.StringBuilder:
-				b.Append(string(v))
-			case *array.BinaryBuilder:
-				b.Append([]byte(v))
+			if !first {
+				return false // arrow-go adds it; learn follows
 			}
+			id = d.add(string(v))
+			d.used = append(d.used, true)
 		}
+		d.used[id] = true
 		d.ids.UnsafeAppend(id)
-	}
-	d.dict = values.NewArray()
-	// The first batch uses every value of the dictionary it made.
-	d.used = slices.Grow(d.used[:0], d.dict.Len())[:d.dict.Len()]
-	for i := range d.used {
-		d.used[i] = true
 	}
 	return true
 }
 
-// learn does nothing: stringDict keeps the dictionary of the row group's
-// first batch, and a batch with another value is written through arrow-go.
-func (d *stringDict) learn(file.ColumnChunkWriter, arrow.Array) {}
-
 func (d *stringDict) reset() {
-	if d.dict != nil {
-		d.dict.Release()
-		d.dict = nil
-	}
+	d.values = d.values[:0]
 	clear(d.index)
+	d.lost = false
 }

@@ -1,6 +1,7 @@
 package parquetfile
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
@@ -12,15 +13,16 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// intDict keeps up with arrow-go's dictionary: after batches that bring
-// new values (written through arrow-go, then learned), both dictionaries
-// hold every distinct value of the row group, and the batches after them
-// go as indices again. A dense key and a key too spread out for the
-// lookup table (a map) are checked.
-func TestIntDictFollowsNewValues(t *testing.T) {
+// intDict and stringDict keep up with arrow-go's dictionary: after batches
+// that bring new values (written through arrow-go, then learned), both
+// dictionaries hold every distinct value of the row group, and the batches
+// after them go as indices again. A dense key, a key too spread out for
+// intDict's lookup table (a map) and a string are checked.
+func TestDictionariesFollowNewValues(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "dense", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 		{Name: "spread", Type: &arrow.Decimal128Type{Precision: 18, Scale: 0}, Nullable: true},
+		{Name: "word", Type: arrow.BinaryTypes.String, Nullable: true},
 	}, nil)
 	props := parquet.NewWriterProperties(parquet.WithStoreDecimalAsInteger(true), parquet.WithStats(true))
 	enc, err := newFileEncoder(schema, io.Discard, props, pqarrow.DefaultWriterProps(), 1)
@@ -35,11 +37,13 @@ func TestIntDictFollowsNewValues(t *testing.T) {
 			if i%13 == 0 {
 				b.Field(0).AppendNull()
 				b.Field(1).AppendNull()
+				b.Field(2).AppendNull()
 				continue
 			}
 			distinct[v] = true
 			b.Field(0).(*array.Int32Builder).Append(int32(v))
 			b.Field(1).(*array.Decimal128Builder).Append(decimal128.FromI64(v * 1e12))
+			b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("word %d", v))
 		}
 		rec := b.NewRecordBatch()
 		b.Release()
@@ -60,14 +64,16 @@ func TestIntDictFollowsNewValues(t *testing.T) {
 				size, lost, mapped = len(d.dict), d.lost, d.index != nil
 			case *intDict[int64]:
 				size, lost, mapped = len(d.dict), d.lost, d.index != nil
+			case *stringDict:
+				size, lost = len(d.values), d.lost
 			default:
 				t.Fatalf("column %s: dictWriter %T", c.name, c.dict)
 			}
 			if lost || size != len(distinct) || cw.CurrentEncoder().(dictionaryEncoder).NumEntries() != size {
-				t.Fatalf("batch %d, column %s: intDict has %d values (lost: %v), arrow-go %d, the row group %d",
+				t.Fatalf("batch %d, column %s: lake's dictionary has %d values (lost: %v), arrow-go %d, the row group %d",
 					batch, c.name, size, lost, cw.CurrentEncoder().(dictionaryEncoder).NumEntries(), len(distinct))
 			}
-			if want := c.name == "spread"; mapped != want {
+			if want := c.name == "spread"; mapped != want && c.name != "word" {
 				t.Errorf("column %s: looked up in a map: %v, want %v", c.name, mapped, want)
 			}
 		}
