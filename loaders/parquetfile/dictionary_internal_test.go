@@ -82,3 +82,38 @@ func TestDictionariesFollowNewValues(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// stringDict's probe table must find every value of its dictionary and no
+// other: a few codes (one per slot, found by one comparison), the empty
+// string, values that differ only in bytes the probe does not hash, and
+// thousands of values (slots shared, found through the map).
+func TestStringDictLookup(t *testing.T) {
+	var many, absent []string
+	for i := range 5000 {
+		many = append(many, fmt.Sprintf("a%05db", i))
+		absent = append(absent, fmt.Sprintf("a%05dc", i), fmt.Sprintf("x%05db", i))
+	}
+	codes := []string{"", "AIR", "MAIL", "RAIL", "REG AIR", "TRUCK"}
+	absent = append(absent, "AIR ", "MAIR", "R", "REG_AIR", "TRUCKS", "A",
+		"TAUBK", "MOIL", "RAB CDR") // hashed as TRUCK, MAIL, REG AIR
+	for _, vocab := range [][]string{codes, many} {
+		d := newStringDict(arrow.BinaryTypes.String)
+		for _, v := range vocab {
+			d.add(v)
+		}
+		for want, v := range vocab {
+			if id, ok := d.lookup([]byte(v)); !ok || int(id) != want {
+				t.Fatalf("lookup(%q) = %d, %v; want %d", v, id, ok, want)
+			}
+		}
+		for _, v := range absent {
+			if id, ok := d.lookup([]byte(v)); ok {
+				t.Fatalf("lookup(%q) = %d, found; it is not in the dictionary", v, id)
+			}
+		}
+		d.reset()
+		if _, ok := d.lookup([]byte(vocab[1])); ok {
+			t.Fatal("a value was found after reset")
+		}
+	}
+}
