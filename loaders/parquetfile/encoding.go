@@ -45,6 +45,7 @@ func encodingOptions(rec arrow.RecordBatch) []parquet.WriterProperty {
 			continue
 		}
 		col := rec.Column(i)
+		key := valueKey(col)
 		seen := make(map[string]struct{})
 		firstHalf, nonNull := 0, 0
 		for r := range rows {
@@ -53,7 +54,7 @@ func encodingOptions(rec arrow.RecordBatch) []parquet.WriterProperty {
 			}
 			if col.IsValid(r) {
 				nonNull++
-				seen[col.ValueStr(r)] = struct{}{}
+				seen[key(r)] = struct{}{}
 			}
 		}
 		if nonNull < dictMinSample {
@@ -89,4 +90,26 @@ func flat(t arrow.DataType) bool {
 		return false
 	}
 	return true
+}
+
+// valueKey returns a function that gives value r of col as a map key:
+// its bytes for strings and fixed-width types (an Arrow value is unique
+// in its bytes), its text otherwise. ValueStr formats a decimal through
+// big-number arithmetic: for the 16k rows of a sample of TPC-H lineitem's
+// four decimals, a third of a CPU-second per file.
+func valueKey(col arrow.Array) func(r int) string {
+	switch a := col.(type) {
+	case interface {
+		ValueOffsets() []int32
+		ValueBytes() []byte
+	}:
+		offsets, data := a.ValueOffsets(), a.ValueBytes()
+		return func(r int) string { return string(data[offsets[r]-offsets[0] : offsets[r+1]-offsets[0]]) }
+	}
+	if fw, ok := col.DataType().(arrow.FixedWidthDataType); ok && fw.BitWidth() >= 8 && len(col.Data().Buffers()) == 2 {
+		w := fw.BitWidth() / 8
+		data := col.Data().Buffers()[1].Bytes()[col.Data().Offset()*w:]
+		return func(r int) string { return string(data[r*w : (r+1)*w]) }
+	}
+	return col.ValueStr
 }
