@@ -178,7 +178,11 @@ func (c *bytesColumn) array(next int) arrow.Array {
 	}, nil, nulls, 0)
 	defer data.Release()
 	// The next batch likely holds about as many bytes as this one.
-	c.reset(next, len(c.data))
+	dataBytes := len(c.data)
+	if next == 0 {
+		dataBytes = 0
+	}
+	c.reset(next, dataBytes)
 	return array.MakeFromData(data)
 }
 

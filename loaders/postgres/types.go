@@ -24,9 +24,10 @@ type appender func(v []byte) error
 // mapping's Arrow type.
 type binder func(b array.Builder) appender
 
-// mapping is how one Postgres type is stored: its Arrow type and how a value
-// is appended, to a builder (bind: list elements, and the column of a type
-// without column) or to a column of its own (column, see column).
+// mapping is how one Postgres type is stored: its Arrow type, bind, which
+// appends a value to an Arrow builder of that type (array elements go that
+// way), and column, which makes what a result column of the type collects
+// its values in (see column; nil: a builder, through bind).
 type mapping struct {
 	arrow  arrow.DataType
 	bind   binder
