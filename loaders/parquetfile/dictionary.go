@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
 // stringDict hands arrow-go the strings of a dictionary-encoded column as
@@ -89,9 +90,35 @@ type dictionaryEncoder interface {
 	NumEntries() int
 }
 
-func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
+// dictionaryOf returns the column chunk's dictionary encoder, if the chunk
+// is (still) dictionary-encoded.
+func dictionaryOf(cw file.ColumnChunkWriter) (dictionaryEncoder, bool) {
 	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
-	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict || d.lost {
+	return enc, ok && cw.CurrentEncoder().Encoding() == parquet.Encodings.PlainDict
+}
+
+// putDictionary hands enc a row group's dictionary, which it releases.
+func putDictionary(enc dictionaryEncoder, dict arrow.Array) error {
+	defer dict.Release()
+	if err := enc.PutDictionary(dict); err != nil {
+		return err
+	}
+	if n := enc.NumEntries(); n != dict.Len() {
+		return fmt.Errorf("dictionary of %d values became %d entries", dict.Len(), n)
+	}
+	return nil
+}
+
+// countValues adds a batch written as indices to the page statistics:
+// arrow-go counts values only when it sees them.
+func countValues(stats metadata.TypedStatistics, defs []int16, nonNull int) {
+	stats.IncNulls(int64(max(len(defs)-nonNull, 0)))
+	stats.IncNumValues(int64(nonNull))
+}
+
+func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
+	enc, ok := dictionaryOf(cw)
+	if !ok || d.lost {
 		return false, nil
 	}
 	first := len(d.values) == 0
@@ -113,20 +140,12 @@ func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 		return false, nil
 	}
 	if first {
-		dict := d.dictArray()
-		err := enc.PutDictionary(dict)
-		dict.Release()
-		if err != nil {
+		if err := putDictionary(enc, d.dictArray()); err != nil {
 			return false, err
-		}
-		if n := enc.NumEntries(); n != len(d.values) {
-			return false, fmt.Errorf("dictionary of %d values became %d entries", len(d.values), n)
 		}
 	}
 	if stats := cw.PageStatistics(); stats != nil {
-		nonNull := ids.Len() - ids.NullN()
-		stats.IncNulls(int64(max(len(defs)-nonNull, 0)))
-		stats.IncNumValues(int64(nonNull))
+		countValues(stats, defs, ids.Len()-ids.NullN())
 		if bounds := d.usedBounds(); bounds != nil {
 			err := stats.UpdateFromArrow(bounds, false)
 			bounds.Release()
@@ -145,8 +164,8 @@ func (d *stringDict) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
 	if d.lost {
 		return
 	}
-	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
-	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+	enc, ok := dictionaryOf(cw)
+	if !ok {
 		return
 	}
 	a, ok := arr.(array.BinaryLike)

@@ -127,8 +127,8 @@ func decimals[T int32 | int64](precision int32) func(arrow.Array) ([]T, bool) {
 }
 
 func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
-	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
-	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict || d.lost {
+	enc, ok := dictionaryOf(cw)
+	if !ok || d.lost {
 		return false, nil
 	}
 	first := len(d.dict) == 0
@@ -163,19 +163,12 @@ func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 		d.ids[off+i] = id
 	}
 	if first {
-		dict := d.dictArray()
-		err := enc.PutDictionary(dict)
-		dict.Release()
-		if err != nil {
+		if err := putDictionary(enc, d.dictArray()); err != nil {
 			return false, err
-		}
-		if got := enc.NumEntries(); got != len(d.dict) {
-			return false, fmt.Errorf("dictionary of %d values became %d entries", len(d.dict), got)
 		}
 	}
 	if stats := cw.PageStatistics(); stats != nil {
-		stats.IncNulls(int64(max(len(defs)-nonNull, 0)))
-		stats.IncNumValues(int64(nonNull))
+		countValues(stats, defs, nonNull)
 		if nonNull > 0 {
 			switch s := stats.(type) {
 			case *metadata.Int32Statistics:
@@ -199,8 +192,8 @@ func (d *intDict[T]) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
 	if d.lost {
 		return
 	}
-	enc, ok := cw.CurrentEncoder().(dictionaryEncoder)
-	if !ok || cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+	enc, ok := dictionaryOf(cw)
+	if !ok {
 		return
 	}
 	vals, ok := d.values(arr)
