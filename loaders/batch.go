@@ -3,39 +3,53 @@ package loaders
 import (
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // WriteBatch hands the rows appended to rb so far to sink as one record
-// batch. With next > 0 it then sizes rb's builders for a next batch of next
-// rows and as many string bytes as this one had: builders otherwise start
-// each batch empty and grow by doubling, copying their buffers several
-// times per batch. Pass next = 0 after the last batch.
+// batch. With next > 0 it sizes rb's builders for a next batch (NextArray).
+// Pass next = 0 after the last batch.
 func WriteBatch(rb *array.RecordBuilder, sink RecordSink, next int) error {
-	type data interface {
-		DataLen() int
-		ReserveData(int)
-	}
 	builders := rb.Fields()
-	dataLens := make([]int, len(builders))
+	arrays := make([]arrow.Array, len(builders))
+	rows := 0
 	for i, b := range builders {
-		if d, ok := b.(data); ok {
-			dataLens[i] = d.DataLen()
-		}
+		arrays[i] = NextArray(b, next)
+		rows = arrays[i].Len()
 	}
-	rec := rb.NewRecordBatch()
+	rec := array.NewRecordBatch(rb.Schema(), arrays, int64(rows))
+	for _, a := range arrays {
+		a.Release()
+	}
 	err := sink.Write(rec)
 	rec.Release()
 	if err != nil {
 		return fmt.Errorf("write batch: %w", err)
 	}
+	return nil
+}
+
+// NextArray returns the values appended to b as an array and, with next >
+// 0, sizes b for a next batch of next values and as many string bytes as
+// this one had: builders otherwise start each batch empty and grow by
+// doubling, copying their buffers several times per batch.
+func NextArray(b array.Builder, next int) arrow.Array {
+	type data interface {
+		DataLen() int
+		ReserveData(int)
+	}
+	d, hasData := b.(data)
+	dataLen := 0
+	if hasData {
+		dataLen = d.DataLen()
+	}
+	arr := b.NewArray()
 	if next > 0 {
-		for i, b := range builders {
-			b.Reserve(next)
-			if d, ok := b.(data); ok {
-				d.ReserveData(dataLens[i])
-			}
+		b.Reserve(next)
+		if hasData {
+			d.ReserveData(dataLen)
 		}
 	}
-	return nil
+	return arr
 }

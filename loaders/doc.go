@@ -13,7 +13,8 @@
 //   - RecordSink: where a Snapshot streams its batches (the Parquet writer).
 //     A PipeSink in front of one lets the encoding run beside the read;
 //     the MySQL and SQLite drivers hand it their builders' rows with
-//     WriteBatch (PostgreSQL's decoder collects columns of its own).
+//     WriteBatch (PostgreSQL's decoder collects columns of its own; those
+//     that keep a builder reuse WriteBatch's sizing through NextArray).
 //   - Joiner, Splitter, CountingReader: what a Snapshot may also do
 //     (PostgreSQL's does all three): let more connections share it, divide
 //     a table read into BlockRanges of its storage, and report the source's

@@ -213,6 +213,14 @@ func checkStringStats(t *testing.T, path string, col int, batches []arrow.Record
 			}
 		}
 	}
+	checkStats(t, path, col, values)
+}
+
+// checkStats compares the statistics of column col in each row group of
+// the file at path with the min, max and NULL count of values, the
+// column's values (as stored: bytes, integers) in file order.
+func checkStats[V string | int64](t *testing.T, path string, col int, values []*V) {
+	t.Helper()
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +229,7 @@ func checkStringStats(t *testing.T, path string, col int, batches []arrow.Record
 	row := 0
 	for g := range pf.NumRowGroups() {
 		rg := pf.MetaData().RowGroup(g)
-		var lo, hi string
+		var lo, hi V
 		nulls, seen := int64(0), false
 		for _, v := range values[row : row+int(rg.NumRows())] {
 			switch {
@@ -242,9 +250,19 @@ func checkStringStats(t *testing.T, path string, col int, batches []arrow.Record
 		if err != nil || st == nil {
 			t.Fatalf("row group %d: no statistics (%v)", g, err)
 		}
-		bs := st.(*metadata.ByteArrayStatistics)
-		if got, want := fmt.Sprintf("%s..%s, %d NULL", bs.Min(), bs.Max(), bs.NullCount()), fmt.Sprintf("%s..%s, %d NULL", lo, hi, nulls); got != want {
-			t.Errorf("row group %d: statistics %s, values %s", g, got, want)
+		var got string
+		switch s := st.(type) {
+		case *metadata.ByteArrayStatistics:
+			got = fmt.Sprintf("%s..%s, %d NULL", s.Min(), s.Max(), s.NullCount())
+		case *metadata.Int32Statistics:
+			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
+		case *metadata.Int64Statistics:
+			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
+		default:
+			t.Fatalf("column %d: %T statistics", col, st)
+		}
+		if want := fmt.Sprintf("%v..%v, %d NULL", lo, hi, nulls); got != want {
+			t.Errorf("column %d, row group %d: statistics %s, values %s", col, g, got, want)
 		}
 	}
 }

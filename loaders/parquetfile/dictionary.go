@@ -44,9 +44,8 @@ type stringDict struct {
 	index  map[string]int32
 	// slots finds most values without hashing them whole (see probe).
 	slots [probeSlots]int32
-	// lost is set when arrow-go's dictionary is no longer values.
-	lost bool
-	ids  *array.Int32Builder
+	follower
+	ids *array.Int32Builder
 	// used marks the dictionary entries the current batch uses.
 	used []bool
 }
@@ -97,6 +96,51 @@ func dictionaryOf(cw file.ColumnChunkWriter) (dictionaryEncoder, bool) {
 	return enc, ok && cw.CurrentEncoder().Encoding() == parquet.Encodings.PlainDict
 }
 
+// follower is what stringDict and intDict share to stay in step with
+// arrow-go's dictionary of the open row group.
+type follower struct {
+	// lost is set when arrow-go's dictionary is no longer lake's: the rest
+	// of the row group then goes through arrow-go.
+	lost bool
+}
+
+// begin returns the chunk's dictionary encoder for a batch, given the size
+// of lake's dictionary, and whether the batch is the row group's first;
+// ok is false when the batch must go through arrow-go.
+func (f *follower) begin(cw file.ColumnChunkWriter, size int) (enc dictionaryEncoder, first, ok bool) {
+	if f.lost {
+		return nil, false, false
+	}
+	if enc, ok = dictionaryOf(cw); !ok {
+		return nil, false, false
+	}
+	if size == 0 && enc.NumEntries() > 0 {
+		f.lost = true // a batch went through arrow-go before any through lake
+		return nil, false, false
+	}
+	return enc, size == 0, true
+}
+
+// following returns the encoder whose dictionary learn must follow after a
+// batch went through arrow-go, or nil if there is none to follow.
+func (f *follower) following(cw file.ColumnChunkWriter) dictionaryEncoder {
+	if f.lost {
+		return nil
+	}
+	if enc, ok := dictionaryOf(cw); ok {
+		return enc
+	}
+	return nil
+}
+
+// check ends learn: arrow-go's dictionary must have as many entries as
+// lake's (size).
+func (f *follower) check(enc dictionaryEncoder, size int) {
+	if enc.NumEntries() != size {
+		f.lost = true
+	}
+}
+
 // putDictionary hands enc a row group's dictionary, which it releases.
 func putDictionary(enc dictionaryEncoder, dict arrow.Array) error {
 	defer dict.Release()
@@ -117,13 +161,8 @@ func countValues(stats metadata.TypedStatistics, defs []int16, nonNull int) {
 }
 
 func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
-	enc, ok := dictionaryOf(cw)
-	if !ok || d.lost {
-		return false, nil
-	}
-	first := len(d.values) == 0
-	if first && enc.NumEntries() > 0 {
-		d.lost = true // a batch went through arrow-go before any through stringDict
+	enc, first, ok := d.begin(cw, len(d.values))
+	if !ok {
 		return false, nil
 	}
 	switch a := arr.(type) {
@@ -161,11 +200,8 @@ func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 // its memo table gave each value it did not hold the next index, in order
 // of first appearance, and so does learn.
 func (d *stringDict) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
-	if d.lost {
-		return
-	}
-	enc, ok := dictionaryOf(cw)
-	if !ok {
+	enc := d.following(cw)
+	if enc == nil {
 		return
 	}
 	a, ok := arr.(array.BinaryLike)
@@ -183,9 +219,7 @@ func (d *stringDict) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
 			d.add(string(v))
 		}
 	}
-	if enc.NumEntries() != len(d.values) {
-		d.lost = true
-	}
+	d.check(enc, len(d.values))
 }
 
 // probeSlots is the size of stringDict's probe table: 4 KiB a column.
@@ -316,5 +350,5 @@ func (d *stringDict) reset() {
 	d.values = d.values[:0]
 	clear(d.index)
 	clear(d.slots[:])
-	d.lost = false
+	d.follower = follower{}
 }

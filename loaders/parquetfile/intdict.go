@@ -22,12 +22,8 @@ import (
 // when the row group's values span at most maxDenseSpan (dates, small
 // keys, amounts in cents), in a Go map otherwise.
 //
-// Unlike stringDict it follows the dictionary past the first batch: a
-// batch with a value not yet in it is written through arrow-go (whose memo
-// table adds new values in order of first appearance), and learn then adds
-// them in the same order, so that the next batches go as indices again.
-// Should arrow-go's dictionary ever differ in size from intDict's, intDict
-// stops for the rest of the row group rather than write wrong indices.
+// Like stringDict it follows arrow-go's dictionary past the row group's
+// first batch (learn, follower).
 type intDict[T int32 | int64] struct {
 	// values returns a batch's values as Parquet stores them (aligned with
 	// the array's offset) and false if they cannot be had that way.
@@ -39,9 +35,8 @@ type intDict[T int32 | int64] struct {
 	slots []int32
 	base  T
 	index map[T]int32
-	// lost is set when arrow-go's dictionary is no longer dict.
-	lost bool
-	ids  []int32
+	follower
+	ids []int32
 }
 
 // maxDenseSpan is the widest range of values looked up by position: a
@@ -127,13 +122,8 @@ func decimals[T int32 | int64](precision int32) func(arrow.Array) ([]T, bool) {
 }
 
 func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []int16) (bool, error) {
-	enc, ok := dictionaryOf(cw)
-	if !ok || d.lost {
-		return false, nil
-	}
-	first := len(d.dict) == 0
-	if first && enc.NumEntries() > 0 {
-		d.lost = true // a batch went through arrow-go before any through intDict
+	enc, first, ok := d.begin(cw, len(d.dict))
+	if !ok {
 		return false, nil
 	}
 	vals, ok := d.values(arr)
@@ -189,11 +179,8 @@ func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 // its memo table gave each value it did not hold the next index, in order
 // of first appearance, and so does learn.
 func (d *intDict[T]) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
-	if d.lost {
-		return
-	}
-	enc, ok := dictionaryOf(cw)
-	if !ok {
+	enc := d.following(cw)
+	if enc == nil {
 		return
 	}
 	vals, ok := d.values(arr)
@@ -215,9 +202,7 @@ func (d *intDict[T]) learn(cw file.ColumnChunkWriter, arr arrow.Array) {
 			d.add(v)
 		}
 	}
-	if enc.NumEntries() != len(d.dict) {
-		d.lost = true
-	}
+	d.check(enc, len(d.dict))
 }
 
 // bounds returns the smallest and largest present value of arr and how
@@ -346,7 +331,7 @@ func (d *intDict[T]) reset() {
 	d.dict = d.dict[:0]
 	d.slots = d.slots[:0]
 	d.index = nil
-	d.lost = false
+	d.follower = follower{}
 }
 
 func grow[E any](s []E, n int) []E {

@@ -1,7 +1,6 @@
 package parquetfile_test
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/metadata"
 
 	"github.com/lake-engine/lake/loaders/parquetfile"
 )
@@ -111,56 +108,7 @@ func TestIntegerDictionariesReadBackAsWritten(t *testing.T) {
 			if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
 				t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
 			}
-			checkIntStats(t, path, c, physical[c])
-		}
-	}
-}
-
-// checkIntStats compares the statistics of integer-backed column col in
-// each row group of the file at path with the min, max and NULL count of
-// values, the column's stored values in file order.
-func checkIntStats(t *testing.T, path string, col int, values []*int64) {
-	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	row := 0
-	for g := range pf.NumRowGroups() {
-		rg := pf.MetaData().RowGroup(g)
-		var lo, hi, nulls int64
-		seen := false
-		for _, v := range values[row : row+int(rg.NumRows())] {
-			switch {
-			case v == nil:
-				nulls++
-			case !seen:
-				lo, hi, seen = *v, *v, true
-			default:
-				lo, hi = min(lo, *v), max(hi, *v)
-			}
-		}
-		row += int(rg.NumRows())
-		chunk, err := rg.ColumnChunk(col)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := chunk.Statistics()
-		if err != nil || st == nil {
-			t.Fatalf("row group %d: no statistics (%v)", g, err)
-		}
-		var got string
-		switch s := st.(type) {
-		case *metadata.Int32Statistics:
-			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
-		case *metadata.Int64Statistics:
-			got = fmt.Sprintf("%d..%d, %d NULL", s.Min(), s.Max(), s.NullCount())
-		default:
-			t.Fatalf("column %d: %T statistics", col, st)
-		}
-		if want := fmt.Sprintf("%d..%d, %d NULL", lo, hi, nulls); got != want {
-			t.Errorf("column %d, row group %d: statistics %s, values %s", col, g, got, want)
+			checkStats(t, path, c, physical[c])
 		}
 	}
 }

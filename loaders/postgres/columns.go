@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/lake-engine/lake/loaders"
 )
 
 // column collects one result column's values for a batch and hands them
@@ -197,25 +199,7 @@ func (c *builderColumn) appendValue(v []byte) error { return c.append(v) }
 func (c *builderColumn) appendNull()                { c.b.AppendNull() }
 func (c *builderColumn) release()                   { c.b.Release() }
 
-func (c *builderColumn) array(next int) arrow.Array {
-	type data interface {
-		DataLen() int
-		ReserveData(int)
-	}
-	dataLen := 0
-	d, hasData := c.b.(data)
-	if hasData {
-		dataLen = d.DataLen()
-	}
-	arr := c.b.NewArray()
-	if next > 0 {
-		c.b.Reserve(next)
-		if hasData {
-			d.ReserveData(dataLen)
-		}
-	}
-	return arr
-}
+func (c *builderColumn) array(next int) arrow.Array { return loaders.NextArray(c.b, next) }
 
 // newColumn returns the column that collects values of mapping m, at
 // first sized for rows values; builders come from mem.
