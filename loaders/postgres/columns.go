@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -122,8 +123,10 @@ func (c *fixedColumn[T]) array(next int) arrow.Array {
 }
 
 // errBatchTooBig is returned when a batch's strings would pass the 2 GiB
-// an Arrow string array can address.
-var errBatchTooBig = errors.New("the batch's values of this column pass 2 GiB, more than an Arrow string array holds")
+// an Arrow string array can address: values of 128 KiB and more on
+// average in a batch of 16384 rows.
+var errBatchTooBig = errors.New("more than an Arrow string array holds; " +
+	"read the table with a query: that leaves the column out or shortens it (for example left(col, 100000))")
 
 // bytesColumn collects string or binary values (utf8 and binary share
 // their layout: int32 offsets into one data buffer). transform, if set,
@@ -157,7 +160,7 @@ func (c *bytesColumn) appendValue(v []byte) error {
 		v = c.scratch
 	}
 	if len(c.data)+len(v) > math.MaxInt32 {
-		return errBatchTooBig
+		return fmt.Errorf("the values of %d rows of this column pass 2 GiB, %w", len(c.offsets), errBatchTooBig)
 	}
 	c.valid.present(len(c.offsets) - 1)
 	c.data = append(c.data, v...)
