@@ -53,3 +53,16 @@ func NextArray(b array.Builder, next int) arrow.Array {
 	}
 	return arr
 }
+
+// ValueBytes is what a value scanned from a database/sql driver counts
+// towards ReadOptions.BatchBytes: the length of a string or byte slice, 8
+// for anything else (numbers, times).
+func ValueBytes(v any) int {
+	switch v := v.(type) {
+	case []byte:
+		return len(v)
+	case string:
+		return len(v)
+	}
+	return 8
+}

@@ -109,10 +109,14 @@ type Column struct {
 	Arrow arrow.DataType `json:"-"`
 }
 
-// ReadOptions tunes how rows are batched.
+// ReadOptions tunes how rows are batched. A batch ends at BatchRows rows
+// or as soon as its values reach BatchBytes, whichever comes first.
 type ReadOptions struct {
 	// BatchRows is the maximum number of rows per record batch (default 16384).
 	BatchRows int
+	// BatchBytes ends a batch once its values hold this many bytes
+	// (default 16 MiB), as the source sent them.
+	BatchBytes int
 }
 
 // DefaultBatchRows is used when ReadOptions.BatchRows is zero.
@@ -122,12 +126,29 @@ type ReadOptions struct {
 // amortising the per-batch work of the encoder.
 const DefaultBatchRows = 16 * 1024
 
+// DefaultBatchBytes is used when ReadOptions.BatchBytes is zero.
+//
+// Rows of a few hundred bytes fill DefaultBatchRows long before this; it
+// is for wide rows (documents, blobs): 16384 rows of 100 kB would make a
+// batch of 1.6 GB, and a few of them wait between a read and its encoding.
+// Cut at 16 MiB, memory stays bounded whatever a row holds, and a string
+// column stays far from the 2 GiB an Arrow string array can address.
+const DefaultBatchBytes = 16 << 20
+
 // Rows returns the batch size to use.
 func (o ReadOptions) Rows() int {
 	if o.BatchRows <= 0 {
 		return DefaultBatchRows
 	}
 	return o.BatchRows
+}
+
+// Bytes returns the byte size at which a batch ends.
+func (o ReadOptions) Bytes() int {
+	if o.BatchBytes <= 0 {
+		return DefaultBatchBytes
+	}
+	return o.BatchBytes
 }
 
 // RecordSink receives the result of a Read.

@@ -519,6 +519,14 @@ func TestBatchesSplitAtBatchRows(t *testing.T) {
 	}
 }
 
+func TestBatchesEndAtBatchBytes(t *testing.T) {
+	dsn, _ := testDB(t)
+	snap := snapshot(t, openSource(t, dsn))
+	loadertest.CheckBatchBytes(t, snap, func(t *testing.T, rows, width int) loaders.Query {
+		return loaders.Query{Name: "wide", SQL: fmt.Sprintf("SELECT seq AS id, repeat('x', %d) AS pad FROM seq_1_to_%d ORDER BY seq", width, rows)}
+	})
+}
+
 func TestSnapshotSeesOneConsistentState(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

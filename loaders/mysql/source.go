@@ -175,8 +175,8 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	return n, nil
 }
 
-// Read streams the query's rows to sink in batches of at most opts.Rows()
-// rows. Column types are resolved from the result's metadata before any
+// Read streams the query's rows to sink in batches of opts' size (rows or
+// bytes). Column types are resolved from the result's metadata before any
 // row is read, so an unsupported type fails with an
 // *loaders.UnsupportedTypeError and the sink sees nothing.
 func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
@@ -193,7 +193,7 @@ func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.Read
 	}
 	sn.stopped = false
 	err = sn.conn.Raw(func(dc any) error {
-		return sn.read(ctx, dc, queryName(q), stmt, args, opts.Rows(), sink)
+		return sn.read(ctx, dc, queryName(q), stmt, args, opts, sink)
 	})
 	if sn.stopped {
 		sn.settle(ctx)
@@ -206,7 +206,7 @@ func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.Read
 
 // read runs one statement on the snapshot's driver connection. A prepared
 // statement makes the server answer in the binary protocol.
-func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args []any, batchRows int, sink loaders.RecordSink) (err error) {
+func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args []any, opts loaders.ReadOptions, sink loaders.RecordSink) (err error) {
 	prep, ok := dc.(driver.ConnPrepareContext)
 	if !ok {
 		return fmt.Errorf("driver connection %T cannot prepare statements", dc)
@@ -261,7 +261,7 @@ func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args [
 	for i, c := range cols {
 		appenders[i] = c.bind(builders[i])
 	}
-	pending, err := stream(rows, name, cols, builders, appenders, batchRows, func() error { return loaders.WriteBatch(rb, sink, batchRows) })
+	pending, err := stream(rows, name, cols, builders, appenders, opts, func() error { return loaders.WriteBatch(rb, sink, opts.Rows()) })
 	if err != nil {
 		return err
 	}
@@ -275,11 +275,12 @@ func (sn *Snapshot) read(ctx context.Context, dc any, name, query string, args [
 	return nil
 }
 
-// stream appends the result's rows to the builders, calling flush after every
-// batchRows rows. It reports whether rows wait for a last flush.
-func stream(rows driver.Rows, name string, cols []resolvedColumn, builders []array.Builder, appenders []appender, batchRows int, flush func() error) (pending bool, err error) {
+// stream appends the result's rows to the builders, calling flush after each
+// batch of opts' size. It reports whether rows wait for a last flush.
+func stream(rows driver.Rows, name string, cols []resolvedColumn, builders []array.Builder, appenders []appender, opts loaders.ReadOptions, flush func() error) (pending bool, err error) {
 	values := make([]driver.Value, len(cols))
-	inBatch := 0
+	batchRows, batchBytes := opts.Rows(), opts.Bytes()
+	inBatch, inBytes := 0, 0
 	var row int64
 	for {
 		if err := rows.Next(values); err != nil {
@@ -297,13 +298,14 @@ func stream(rows driver.Rows, name string, cols []resolvedColumn, builders []arr
 			if err := appenders[i](v); err != nil {
 				return false, fmt.Errorf("%s.%s: row %d: %w", name, cols[i].Name, row, err)
 			}
+			inBytes += loaders.ValueBytes(v)
 		}
 		inBatch++
-		if inBatch == batchRows {
+		if inBatch == batchRows || inBytes >= batchBytes {
 			if err := flush(); err != nil {
 				return false, err
 			}
-			inBatch = 0
+			inBatch, inBytes = 0, 0
 		}
 	}
 	return inBatch > 0, nil

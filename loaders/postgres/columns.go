@@ -122,11 +122,11 @@ func (c *fixedColumn[T]) array(next int) arrow.Array {
 	return array.MakeFromData(data)
 }
 
-// errBatchTooBig is returned when a batch's strings would pass the 2 GiB
-// an Arrow string array can address: values of 128 KiB and more on
-// average in a batch of 16384 rows.
-var errBatchTooBig = errors.New("more than an Arrow string array holds; " +
-	"read the table with a query: that leaves the column out or shortens it (for example left(col, 100000))")
+// errBatchTooBig guards the 2 GiB an Arrow string array can address. A
+// batch ends at ReadOptions.BatchBytes (16 MiB by default) and a value
+// PostgreSQL sends is at most 1 GB, so only a BatchBytes near 2 GiB gets
+// here.
+var errBatchTooBig = errors.New("more than an Arrow string array holds; read with a smaller ReadOptions.BatchBytes")
 
 // bytesColumn collects string or binary values (utf8 and binary share
 // their layout: int32 offsets into one data buffer). transform, if set,

@@ -24,12 +24,15 @@ const copyHasOIDs = 1 << 16
 // failing Write: a failed Write makes pgconn close the connection, which
 // would lose the snapshot. onError is called once, to cancel the COPY.
 type copyDecoder struct {
-	name      string
-	cols      []resolvedColumn
-	columns   []column
-	batchRows int
-	// flush hands over the batch of d.inBatch rows in columns.
-	flush   func() error
+	name    string
+	cols    []resolvedColumn
+	columns []column
+	// A batch ends at batchRows tuples or once its tuples hold batchBytes
+	// bytes of the stream.
+	batchRows  int
+	batchBytes int
+	// flush hands over the batch of rows rows in columns.
+	flush   func(rows int) error
 	onError func()
 
 	carry   []byte // start of a tuple split across messages
@@ -37,6 +40,7 @@ type copyDecoder struct {
 	trailer bool   // the -1 trailer has been seen
 	row     int64
 	inBatch int
+	inBytes int
 	err     error
 }
 
@@ -133,13 +137,14 @@ func (d *copyDecoder) consume(buf []byte) (int, error) {
 			}
 			at += l
 		}
+		d.inBytes += end - pos
 		pos = end
 		d.inBatch++
-		if d.inBatch == d.batchRows {
-			if err := d.flush(); err != nil {
+		if d.inBatch == d.batchRows || d.inBytes >= d.batchBytes {
+			if err := d.flush(d.inBatch); err != nil {
 				return 0, err
 			}
-			d.inBatch = 0
+			d.inBatch, d.inBytes = 0, 0
 		}
 	}
 	return pos, nil

@@ -46,8 +46,8 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 		}
 		var ids, names []any
 		var dec *copyDecoder
-		collect := func() error {
-			rec := newBatch(schema, columns, dec.inBatch, 3)
+		collect := func(rows int) error {
+			rec := newBatch(schema, columns, rows, 3)
 			defer rec.Release()
 			id, name := rec.Column(0).(*array.Int64), rec.Column(1).(*array.String)
 			for i := range int(rec.NumRows()) {
@@ -57,12 +57,13 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 			return nil
 		}
 		dec = &copyDecoder{
-			name:      "t",
-			cols:      []resolvedColumn{{Column: loaders.Column{Name: "id"}}, {Column: loaders.Column{Name: "name"}}},
-			columns:   columns,
-			batchRows: 3,
-			flush:     collect,
-			onError:   func() { t.Errorf("chunk %d: decoder failed", chunk) },
+			name:       "t",
+			cols:       []resolvedColumn{{Column: loaders.Column{Name: "id"}}, {Column: loaders.Column{Name: "name"}}},
+			columns:    columns,
+			batchRows:  3,
+			batchBytes: 1 << 20,
+			flush:      collect,
+			onError:    func() { t.Errorf("chunk %d: decoder failed", chunk) },
 		}
 		data := stream.Bytes()
 		for len(data) > 0 {
@@ -79,7 +80,7 @@ func TestCopyDecoderReadsTuplesSplitAcrossMessages(t *testing.T) {
 			t.Fatalf("chunk %d: %v", chunk, err)
 		}
 		if dec.inBatch > 0 {
-			collect()
+			collect(dec.inBatch)
 		}
 		if !equalAny(ids, wantIDs) || !equalAny(names, wantNames) {
 			t.Errorf("chunk %d: ids %v names %q, want %v %q", chunk, ids, names, wantIDs, wantNames)

@@ -476,6 +476,14 @@ func TestBatchesSplitAtBatchRows(t *testing.T) {
 	}
 }
 
+func TestBatchesEndAtBatchBytes(t *testing.T) {
+	dsn, _ := testDB(t)
+	snap := snapshot(t, openSource(t, dsn))
+	loadertest.CheckBatchBytes(t, snap, func(t *testing.T, rows, width int) loaders.Query {
+		return loaders.Query{Name: "wide", SQL: fmt.Sprintf("SELECT i AS id, repeat('x', %d) AS pad FROM generate_series(1, %d) AS i ORDER BY i", width, rows)}
+	})
+}
+
 func TestSnapshotSeesOneConsistentState(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

@@ -196,8 +196,8 @@ func formatBound(s *loaders.Slice, oid uint32) (value, typ string, err error) {
 	return "", "", fmt.Errorf("incremental column %s is not a date or timestamp (type oid %d); expected a date, timestamp or timestamptz column", s.Column, oid)
 }
 
-// Read streams the query's rows to sink in batches of at most opts.Rows()
-// rows. Column types are resolved before the query runs, so an unsupported
+// Read streams the query's rows to sink in batches of opts' size (rows or
+// bytes). Column types are resolved before the query runs, so an unsupported
 // type fails with an *loaders.UnsupportedTypeError before any row is read.
 func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
 	_, err := sn.ReadCounted(ctx, q, opts, sink)
@@ -214,7 +214,7 @@ func (sn *Snapshot) ReadCounted(ctx context.Context, q loaders.Query, opts loade
 	}
 	var sent int64
 	err = sn.savepoint(ctx, func() (err error) {
-		sent, err = sn.read(ctx, q, sql, opts.Rows(), sink)
+		sent, err = sn.read(ctx, q, sql, opts, sink)
 		return err
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ func (sn *Snapshot) ReadCounted(ctx context.Context, q loaders.Query, opts loade
 	return sent, nil
 }
 
-func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batchRows int, sink loaders.RecordSink) (int64, error) {
+func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, opts loaders.ReadOptions, sink loaders.RecordSink) (int64, error) {
 	name := queryName(q)
 	pg := sn.conn.PgConn()
 	// Describing the statement gives the column types without running it.
@@ -257,6 +257,7 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return 0, fmt.Errorf("begin sink: %w", err)
 	}
 
+	batchRows := opts.Rows()
 	columns := make([]column, len(cols))
 	for i, c := range cols {
 		columns[i] = newColumn(c.mapping, sn.mem, batchRows)
@@ -278,11 +279,12 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, batch
 		return nil
 	}
 	dec := &copyDecoder{
-		name:      name,
-		cols:      cols,
-		columns:   columns,
-		batchRows: batchRows,
-		flush:     func() error { return writeBatch(batchRows, batchRows) },
+		name:       name,
+		cols:       cols,
+		columns:    columns,
+		batchRows:  batchRows,
+		batchBytes: opts.Bytes(),
+		flush:      func(rows int) error { return writeBatch(rows, batchRows) },
 		onError: func() {
 			// The server may still be sending rows; cancel rather than
 			// drain what could be the rest of a big table.

@@ -133,7 +133,7 @@ func (s *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 }
 
 // Read runs q in this snapshot and streams its rows to sink in batches of
-// at most opts.Rows() rows. Column types come from declared types (see the
+// opts' size (rows or bytes). Column types come from declared types (see the
 // package documentation); sink.Begin is called before the first row is
 // read, even when there are no rows.
 func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadOptions, sink loaders.RecordSink) error {
@@ -174,14 +174,14 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 	for i := range values {
 		dest[i] = &values[i]
 	}
-	batchRows := opts.Rows()
+	batchRows, batchBytes := opts.Rows(), opts.Bytes()
 	flush := func(next int) error {
 		if err := loaders.WriteBatch(b, sink, next); err != nil {
 			return fmt.Errorf("read %s: %w", q.Name, err)
 		}
 		return nil
 	}
-	inBatch := 0
+	inBatch, inBytes := 0, 0
 	for row := int64(1); rows.Next(); row++ {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read %s from sqlite %s: row %d: %w", q.Name, s.path, row, err)
@@ -195,13 +195,14 @@ func (s *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.ReadO
 			if err := cols[i].appendValue(fb, v); err != nil {
 				return fmt.Errorf("%s.%s: row %d: %w", q.Name, cols[i].name, row, err)
 			}
+			inBytes += loaders.ValueBytes(v)
 		}
 		inBatch++
-		if inBatch == batchRows {
+		if inBatch == batchRows || inBytes >= batchBytes {
 			if err := flush(batchRows); err != nil {
 				return err
 			}
-			inBatch = 0
+			inBatch, inBytes = 0, 0
 		}
 	}
 	if err := rows.Err(); err != nil {

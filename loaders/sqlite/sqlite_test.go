@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lake-engine/lake/loaders"
+	"github.com/lake-engine/lake/loaders/loadertest"
 	"github.com/lake-engine/lake/loaders/sqlite"
 )
 
@@ -265,6 +267,27 @@ func TestReadStreamsInBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestBatchesEndAtBatchBytes(t *testing.T) {
+	// The snapshot sees the tables of when it began: make every table
+	// CheckBatchBytes asks for first.
+	path, db := newDB(t)
+	for _, width := range []int{1000, loaders.DefaultBatchBytes / 4} {
+		table := fmt.Sprintf("wide_%d", width)
+		if _, err := db.Exec("CREATE TABLE " + table + " (id INTEGER, pad TEXT)"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 10; i++ {
+			if _, err := db.Exec("INSERT INTO "+table+" VALUES (?, ?)", i, strings.Repeat("x", width)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	snap := openSnapshot(t, path)
+	loadertest.CheckBatchBytes(t, snap, func(t *testing.T, rows, width int) loaders.Query {
+		return loaders.Query{Name: "wide", SQL: fmt.Sprintf("SELECT id, pad FROM wide_%d WHERE id <= %d ORDER BY id", width, rows)}
+	})
 }
 
 func strconvInts(xs []int) string {
