@@ -43,20 +43,20 @@ type scalarType func(typmod int32) mapping
 // text; domains map as their base type; one-dimensional arrays of any of
 // these map to list<elem>. Everything else is an *loaders.UnsupportedTypeError.
 var scalarTypes = map[uint32]scalarType{
-	pgtype.Int2OID:        fixedType(arrow.PrimitiveTypes.Int16, stateless(decodeInt16)),
-	pgtype.Int4OID:        fixedType(arrow.PrimitiveTypes.Int32, stateless(decodeInt32)),
-	pgtype.Int8OID:        fixedType(arrow.PrimitiveTypes.Int64, stateless(decodeInt64)),
+	pgtype.Int2OID:        fixedType(arrow.PrimitiveTypes.Int16, decodeInt16, func(c fixedColumn[int16]) column { return &int16Column{c} }),
+	pgtype.Int4OID:        fixedType(arrow.PrimitiveTypes.Int32, decodeInt32, func(c fixedColumn[int32]) column { return &int32Column{c} }),
+	pgtype.Int8OID:        fixedType(arrow.PrimitiveTypes.Int64, decodeInt64, func(c fixedColumn[int64]) column { return &int64Column{c} }),
 	pgtype.NumericOID:     numericType,
-	pgtype.Float4OID:      fixedType(arrow.PrimitiveTypes.Float32, stateless(decodeFloat32)),
-	pgtype.Float8OID:      fixedType(arrow.PrimitiveTypes.Float64, stateless(decodeFloat64)),
+	pgtype.Float4OID:      fixedType(arrow.PrimitiveTypes.Float32, decodeFloat32, func(c fixedColumn[float32]) column { return &float32Column{c} }),
+	pgtype.Float8OID:      fixedType(arrow.PrimitiveTypes.Float64, decodeFloat64, func(c fixedColumn[float64]) column { return &float64Column{c} }),
 	pgtype.BoolOID:        builderType(arrow.FixedWidthTypes.Boolean, bindBool),
 	pgtype.TextOID:        textType,
 	pgtype.VarcharOID:     textType,
 	pgtype.BPCharOID:      textType,
 	pgtype.NameOID:        textType,
-	pgtype.DateOID:        fixedType(arrow.FixedWidthTypes.Date32, stateless(decodeDate)),
-	pgtype.TimestampOID:   fixedType(&arrow.TimestampType{Unit: arrow.Microsecond}, stateless(decodeTimestamp)),
-	pgtype.TimestamptzOID: fixedType(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, stateless(decodeTimestamp)),
+	pgtype.DateOID:        fixedType(arrow.FixedWidthTypes.Date32, decodeDate, func(c fixedColumn[arrow.Date32]) column { return &dateColumn{c} }),
+	pgtype.TimestampOID:   fixedType(&arrow.TimestampType{Unit: arrow.Microsecond}, decodeTimestamp, func(c fixedColumn[arrow.Timestamp]) column { return &timestampColumn{c} }),
+	pgtype.TimestamptzOID: fixedType(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, decodeTimestamp, func(c fixedColumn[arrow.Timestamp]) column { return &timestampColumn{c} }),
 	pgtype.UUIDOID:        bytesType(arrow.BinaryTypes.String, uuidText),
 	pgtype.JSONOID:        textType,
 	pgtype.JSONBOID:       bytesType(arrow.BinaryTypes.String, jsonbText),
@@ -68,15 +68,20 @@ func builderType(t arrow.DataType, bind binder) scalarType {
 	return func(int32) mapping { return mapping{arrow: t, bind: bind} }
 }
 
-// fixedType maps a type whose values decode to one fixed-width Go type.
-// newDecode returns a decoder for one column or builder: decoders may keep
-// scratch space.
-func fixedType[T fixedValue](t arrow.DataType, newDecode func() func([]byte) (T, error)) scalarType {
-	m := fixedMapping(t, newDecode)
+// fixedType maps a type whose values decode to one fixed-width Go type, by
+// decode for array elements and into the column wrap makes of a
+// fixedColumn for result columns.
+func fixedType[T fixedValue](t arrow.DataType, decode func([]byte) (T, error), wrap func(fixedColumn[T]) column) scalarType {
+	m := fixedMapping(t, func() func([]byte) (T, error) { return decode }, func(rows int) column {
+		return wrap(newFixedColumn[T](t, rows))
+	})
 	return func(int32) mapping { return m }
 }
 
-func fixedMapping[T fixedValue](t arrow.DataType, newDecode func() func([]byte) (T, error)) mapping {
+// fixedMapping is fixedType's mapping. newDecode returns the decoder of one
+// builder's values (a decoder may keep scratch space); newColumn makes a
+// result column.
+func fixedMapping[T fixedValue](t arrow.DataType, newDecode func() func([]byte) (T, error), newColumn func(rows int) column) mapping {
 	return mapping{
 		arrow: t,
 		bind: func(b array.Builder) appender {
@@ -91,13 +96,8 @@ func fixedMapping[T fixedValue](t arrow.DataType, newDecode func() func([]byte) 
 				return nil
 			}
 		},
-		column: func(rows int) column { return newFixedColumn(t, newDecode(), rows) },
+		column: newColumn,
 	}
-}
-
-// stateless is the decoder factory of a decoder without state.
-func stateless[T fixedValue](decode func([]byte) (T, error)) func() func([]byte) (T, error) {
-	return func() func([]byte) (T, error) { return decode }
 }
 
 // bytesType maps a type stored as utf8 or binary. transform, if not nil,
@@ -139,7 +139,9 @@ var textType = bytesType(arrow.BinaryTypes.String, nil)
 func numericType(typmod int32) mapping {
 	if p, s, ok := numericPrecision(typmod); ok && p <= decimal128.MaxPrecision && s >= 0 && s <= p {
 		t := &arrow.Decimal128Type{Precision: p, Scale: s}
-		return fixedMapping(t, func() func([]byte) (decimal128.Num, error) { return decodeDecimal(t) })
+		return fixedMapping(t, func() func([]byte) (decimal128.Num, error) { return decodeDecimal(t) }, func(rows int) column {
+			return &decimalColumn{fixedColumn: newFixedColumn[decimal128.Num](t, rows), t: t}
+		})
 	}
 	return mapping{arrow: arrow.BinaryTypes.String, bind: bindNumericText}
 }
@@ -166,9 +168,15 @@ var errMalformed = errors.New("malformed binary value")
 
 func checkLen(v []byte, n int) error {
 	if len(v) != n {
-		return fmt.Errorf("%w: %d bytes, want %d", errMalformed, len(v), n)
+		return lenError(v, n)
 	}
 	return nil
+}
+
+// lenError is checkLen's error, apart so that checkLen and the decoders
+// that call it stay small enough to be inlined.
+func lenError(v []byte, n int) error {
+	return fmt.Errorf("%w: %d bytes, want %d", errMalformed, len(v), n)
 }
 
 func decodeInt16(v []byte) (int16, error) {
@@ -255,32 +263,40 @@ func decodeDate(v []byte) (arrow.Date32, error) {
 	if err := checkLen(v, 4); err != nil {
 		return 0, err
 	}
-	switch d := int32(binary.BigEndian.Uint32(v)); d {
-	case math.MaxInt32:
-		return 0, fmt.Errorf("date 'infinity' %w", errInfinity)
-	case math.MinInt32:
-		return 0, fmt.Errorf("date '-infinity' %w", errInfinity)
-	default:
-		// Postgres dates end in 5874897 AD, far inside int32 days from 1970.
-		return arrow.Date32(d + pgEpochDays), nil
+	d := int32(binary.BigEndian.Uint32(v))
+	if d == math.MaxInt32 || d == math.MinInt32 {
+		return 0, dateError(d)
 	}
+	// Postgres dates end in 5874897 AD, far inside int32 days from 1970.
+	return arrow.Date32(d + pgEpochDays), nil
+}
+
+func dateError(d int32) error {
+	if d > 0 {
+		return fmt.Errorf("date 'infinity' %w", errInfinity)
+	}
+	return fmt.Errorf("date '-infinity' %w", errInfinity)
 }
 
 func decodeTimestamp(v []byte) (arrow.Timestamp, error) {
 	if err := checkLen(v, 8); err != nil {
 		return 0, err
 	}
-	switch us := int64(binary.BigEndian.Uint64(v)); us {
-	case math.MaxInt64:
-		return 0, fmt.Errorf("timestamp 'infinity' %w", errInfinity)
-	case math.MinInt64:
-		return 0, fmt.Errorf("timestamp '-infinity' %w", errInfinity)
-	default:
-		if us > math.MaxInt64-pgEpochMicros {
-			return 0, fmt.Errorf("timestamp %d µs after 2000-01-01 does not fit timestamp[us]", us)
-		}
-		return arrow.Timestamp(us + pgEpochMicros), nil
+	us := int64(binary.BigEndian.Uint64(v))
+	if us > math.MaxInt64-pgEpochMicros || us == math.MinInt64 {
+		return 0, timestampError(us)
 	}
+	return arrow.Timestamp(us + pgEpochMicros), nil
+}
+
+func timestampError(us int64) error {
+	switch us {
+	case math.MaxInt64:
+		return fmt.Errorf("timestamp 'infinity' %w", errInfinity)
+	case math.MinInt64:
+		return fmt.Errorf("timestamp '-infinity' %w", errInfinity)
+	}
+	return fmt.Errorf("timestamp %d µs after 2000-01-01 does not fit timestamp[us]", us)
 }
 
 // bindNumericText stores numeric as the exact text Postgres prints for it,
@@ -303,22 +319,29 @@ func bindNumericText(b array.Builder) appender {
 // t: straight from the binary digits in the common case, through the text
 // Postgres would print otherwise (it keeps that text's buffer).
 func decodeDecimal(t *arrow.Decimal128Type) func([]byte) (decimal128.Num, error) {
-	var buf []byte
+	var text []byte
 	return func(v []byte) (decimal128.Num, error) {
 		if n, ok := decimalFromNumeric(v, t.Scale); ok {
 			return n, nil
 		}
-		var err error
-		buf, err = appendNumericText(buf[:0], v)
-		if err != nil {
-			return decimal128.Num{}, err
-		}
-		n, err := parseDecimal128(buf, t.Scale)
-		if err != nil {
-			return decimal128.Num{}, fmt.Errorf("numeric %s does not fit %s: %w", buf, t, err)
-		}
-		return n, nil
+		return decimalFromText(&text, v, t)
 	}
+}
+
+// decimalFromText is the slow path of numeric into decimal type t, for
+// what decimalFromNumeric leaves: the value's text is made in *text and
+// parsed, which refuses NaN, infinities and values that do not fit.
+func decimalFromText(text *[]byte, v []byte, t *arrow.Decimal128Type) (decimal128.Num, error) {
+	var err error
+	*text, err = appendNumericText((*text)[:0], v)
+	if err != nil {
+		return decimal128.Num{}, err
+	}
+	n, err := parseDecimal128(*text, t.Scale)
+	if err != nil {
+		return decimal128.Num{}, fmt.Errorf("numeric %s does not fit %s: %w", *text, t, err)
+	}
+	return n, nil
 }
 
 // errMultiDim is returned for an array value with more than one dimension:
