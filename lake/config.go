@@ -69,9 +69,12 @@ type Config struct {
 // ParquetConfig tunes the Parquet files of every partition.
 type ParquetConfig struct {
 	// Compression is zstd, snappy, gzip or none.
-	Compression  string   `yaml:"compression"`
-	RowGroupSize ByteSize `yaml:"row_group_size"`
-	FileSize     ByteSize `yaml:"file_size"`
+	Compression string `yaml:"compression"`
+	// CompressionLevel is the zstd (1 to 22) or gzip (1 to 9) level; 0,
+	// the default, is the codec's own default (zstd 3, gzip 6).
+	CompressionLevel Count    `yaml:"compression_level"`
+	RowGroupSize     ByteSize `yaml:"row_group_size"`
+	FileSize         ByteSize `yaml:"file_size"`
 }
 
 // SourceConfig is a database tables are read from.

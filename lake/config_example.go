@@ -21,6 +21,7 @@ default_schema: dwh
 # How Parquet files are written (every key is optional).
 parquet:
   compression: zstd       # zstd | snappy | gzip | none
+  compression_level: 3    # zstd 1-22 (default 3) or gzip 1-9 (default 6)
   row_group_size: 128MiB  # sizes: 1048576, 500MB, 128MiB, 1GiB
   file_size: 512MiB       # a partition is split into files of about this size
 

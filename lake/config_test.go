@@ -291,6 +291,25 @@ parquet:
 			want: []string{`lake.yaml:3: parquet.row_group_size: 1GiB is larger than parquet.file_size (500MB); expected at most the file size`},
 		},
 		{
+			name: "compression level beyond the codec's",
+			yaml: `
+warehouse: ./wh
+parquet:
+  compression_level: 23
+` + okTail,
+			want: []string{`lake.yaml:3: parquet.compression_level: 23; expected a zstd level from 1 to 22 (or none for zstd's default)`},
+		},
+		{
+			name: "compression level of a codec without levels",
+			yaml: `
+warehouse: ./wh
+parquet:
+  compression: snappy
+  compression_level: 3
+` + okTail,
+			want: []string{`lake.yaml:4: parquet.compression_level: snappy has no levels; expected no compression_level, or compression zstd or gzip`},
+		},
+		{
 			name: "unknown compression",
 			yaml: `
 warehouse: ./wh
@@ -835,15 +854,15 @@ func TestLoadConfigFullFile(t *testing.T) {
 		Timezone:      "Europe/Paris",
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "raw",
-		Parquet:       ParquetConfig{Compression: "snappy", RowGroupSize: 67108864, FileSize: 1073741824},
+		Parquet:       ParquetConfig{Compression: "gzip", CompressionLevel: 9, RowGroupSize: 67108864, FileSize: 1073741824},
 		Sources: map[string]SourceConfig{
 			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db", Workers: 1},
 			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1},
 		},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 17},
-			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 19},
-			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 23},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 18},
+			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 20},
+			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 24},
 		},
 		Clusters: []ClusterConfig{
 			{Name: "local", Engine: "duckdb", Path: dir + "/lake.duckdb"},

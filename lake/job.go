@@ -276,7 +276,10 @@ func (j *Job) importTable(ctx context.Context, log *slog.Logger, r *readers, sc 
 
 func (j *Job) parquetOptions() parquetfile.Options {
 	p := j.Config.Parquet
-	return parquetfile.Options{Compression: p.Compression, RowGroupBytes: int64(p.RowGroupSize), FileBytes: int64(p.FileSize)}.WithDefaults()
+	return parquetfile.Options{
+		Compression: p.Compression, CompressionLevel: int(p.CompressionLevel),
+		RowGroupBytes: int64(p.RowGroupSize), FileBytes: int64(p.FileSize),
+	}.WithDefaults()
 }
 
 // schemaSink remembers the schema a Read announced.

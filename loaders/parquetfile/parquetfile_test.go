@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -605,6 +606,55 @@ func TestStatisticsAreWritten(t *testing.T) {
 	got := queryStrings(t, db, "SELECT stats_min_value, stats_max_value, stats_null_count FROM parquet_metadata(?) WHERE path_in_schema = 'id'", f.path(files[0].Name))
 	if len(got) != 1 || strings.Join(got[0], ",") != "0,299,0" {
 		t.Errorf("id statistics = %v, want min 0, max 299, 0 nulls", got)
+	}
+}
+
+// A higher level makes smaller files of the same rows, for both codecs
+// with levels; every file reads back whole.
+func TestCompressionLevelIsApplied(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{nullable("note", arrow.BinaryTypes.String)}, nil)
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := strings.Fields("quickly final deposits sleep furiously among the pending accounts blithely ironic theodolites")
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	for i := range 50_000 {
+		// Distinct values, so that no dictionary hides the codec.
+		b.Append(fmt.Sprintf("%d %s %s %s", i, words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))]))
+	}
+	col := b.NewArray()
+	defer col.Release()
+	batch := array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
+	defer batch.Release()
+	db := duck(t)
+	size := func(compression string, level int) int64 {
+		f, files := writeAll(t, parquetfile.Options{Compression: compression, CompressionLevel: level}, schema, batch)
+		path := f.path(files[0].Name)
+		got := queryStrings(t, db, "SELECT count(*), count(DISTINCT note) FROM read_parquet(?)", path)
+		if strings.Join(got[0], ",") != "50000,50000" {
+			t.Fatalf("%s level %d: read back %v, want 50000 distinct rows", compression, level, got)
+		}
+		return files[0].Bytes
+	}
+	for _, tt := range []struct {
+		compression string
+		low, high   int
+	}{{"zstd", 1, 19}, {"gzip", 1, 9}} {
+		low, high := size(tt.compression, tt.low), size(tt.compression, tt.high)
+		if high >= low {
+			t.Errorf("%s: level %d wrote %d bytes, level %d %d: want fewer at the higher level", tt.compression, tt.high, high, tt.low, low)
+		}
+	}
+}
+
+func TestBadCompressionLevelFailsAtBegin(t *testing.T) {
+	for _, o := range []parquetfile.Options{
+		{Compression: "zstd", CompressionLevel: 23},
+		{Compression: "gzip", CompressionLevel: 10},
+		{Compression: "snappy", CompressionLevel: 1},
+	} {
+		w := parquetfile.NewWriter(o, newFolder(t).create)
+		if err := w.Begin(idSchema, columnsOf(idSchema)); err == nil || !strings.Contains(err.Error(), fmt.Sprint(o.CompressionLevel)) {
+			t.Errorf("%s level %d: Begin error = %v, want one naming the level", o.Compression, o.CompressionLevel, err)
+		}
 	}
 }
 

@@ -33,6 +33,9 @@ type Options struct {
 	// Compression is the codec of every column: "zstd" (default), "snappy",
 	// "gzip" or "none".
 	Compression string
+	// CompressionLevel is the codec's level (zstd 1 to 22, gzip 1 to 9);
+	// 0 is the codec's default: zstd 3 (zstdLevel), gzip 6.
+	CompressionLevel int
 	// RowGroupBytes is the target uncompressed (Arrow buffer) size of a row
 	// group; default 128 MiB. It also bounds the Writer's memory: one row
 	// group is buffered, compressed, before it is written out.
@@ -64,17 +67,25 @@ func (o Options) WithDefaults() Options {
 }
 
 func (o Options) codec() (compress.Compression, error) {
+	codec, lo, hi := compress.Codecs.Uncompressed, 0, 0
 	switch strings.ToLower(o.Compression) {
 	case "zstd":
-		return compress.Codecs.Zstd, nil
+		codec, lo, hi = compress.Codecs.Zstd, 1, 22
 	case "snappy":
-		return compress.Codecs.Snappy, nil
+		codec = compress.Codecs.Snappy
 	case "gzip":
-		return compress.Codecs.Gzip, nil
+		codec, lo, hi = compress.Codecs.Gzip, 1, 9
 	case "none", "uncompressed":
-		return compress.Codecs.Uncompressed, nil
+	default:
+		return 0, fmt.Errorf("parquet compression %q is not supported: use zstd, snappy, gzip or none", o.Compression)
 	}
-	return 0, fmt.Errorf("parquet compression %q is not supported: use zstd, snappy, gzip or none", o.Compression)
+	if l := o.CompressionLevel; l != 0 && (l < lo || l > hi) {
+		if hi == 0 {
+			return 0, fmt.Errorf("parquet compression %s has no levels (level %d)", o.Compression, l)
+		}
+		return 0, fmt.Errorf("parquet compression level %d: %s levels go from %d to %d", l, o.Compression, lo, hi)
+	}
+	return codec, nil
 }
 
 // Destination is one file being written.
@@ -171,6 +182,9 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStoreDecimalAsInteger(true),
 		parquet.WithCreatedBy("lake (arrow-go)"),
+	}
+	if w.opts.CompressionLevel != 0 {
+		w.baseProps = append(w.baseProps, parquet.WithCompressionLevel(w.opts.CompressionLevel))
 	}
 	w.props = parquet.NewWriterProperties(w.baseProps...)
 	// Microseconds everywhere: Trino and Spark read TIMESTAMP(MICROS) best,
