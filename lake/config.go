@@ -26,6 +26,9 @@ const (
 	DefaultClusterName  = "local"
 	// DefaultWorkers is how many connections read one source at once.
 	DefaultWorkers = 1
+	// DefaultSplitSize is the smallest range a postgres source with
+	// several workers reads a table without split: in (SourceConfig.SplitSize).
+	DefaultSplitSize = ByteSize(256 << 20)
 	// DefaultClusterUser and DefaultClusterCatalog are a trino or presto
 	// cluster's user and Hive catalog when lake.yaml names none.
 	DefaultClusterUser    = "lake"
@@ -91,6 +94,11 @@ type SourceConfig struct {
 	// ranges of split tables) at once, all in one snapshot; default 1.
 	// Only postgres sources can share a snapshot between connections.
 	Workers Count `yaml:"workers"`
+	// SplitSize is, with Workers above 1, the smallest range a table
+	// without split: is read in: a table whose heap holds at least two
+	// such ranges is read in as many (up to Workers); 0 means
+	// DefaultSplitSize.
+	SplitSize ByteSize `yaml:"split_size"`
 }
 
 // TableConfig is one lake table. After loading, exactly one of Table and
@@ -107,7 +115,8 @@ type TableConfig struct {
 	// Incremental, if enabled, reads only a recent window most nights.
 	Incremental IncrementalConfig `yaml:"incremental"`
 	// Split reads the table as this many ranges of its storage, by the
-	// source's workers; 0 or 1 reads it whole (postgres tables only).
+	// source's workers; 1 reads it whole (postgres tables only). 0, the
+	// default, leaves it to the size of the table (see splitPlan).
 	Split Count `yaml:"split"`
 	// Line is where the table's entry starts in the config file.
 	Line int `yaml:"-"`

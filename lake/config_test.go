@@ -72,7 +72,7 @@ sources:
 tables:
   - {name: orders, source: shop}
 `,
-			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, workers`},
+			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, split_size, workers`},
 		},
 		{
 			name: "workers share one snapshot, so only postgres sources have more than one",
@@ -289,6 +289,28 @@ parquet:
   file_size: 500MB
 ` + okTail,
 			want: []string{`lake.yaml:3: parquet.row_group_size: 1GiB is larger than parquet.file_size (500MB); expected at most the file size`},
+		},
+		{
+			name: "split_size of a source that reads tables whole",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: {driver: sqlite, dsn: shop.db, split_size: 1GiB}
+tables:
+  - {name: orders, source: shop}
+`,
+			want: []string{`lake.yaml:3: sources.shop.split_size: a sqlite source reads every table whole; expected no split_size (only postgres sources read tables in ranges)`},
+		},
+		{
+			name: "split_size of nothing",
+			yaml: `
+warehouse: ./wh
+sources:
+  pg: {driver: postgres, dsn: "postgres://db.internal/prod", workers: 2, split_size: 0}
+tables:
+  - {name: orders, source: pg}
+`,
+			want: []string{`lake.yaml:3: sources.pg.split_size: must be greater than 0; expected a size such as 256MiB`},
 		},
 		{
 			name: "compression level beyond the codec's",
@@ -817,7 +839,7 @@ func TestParseConfigReportsEveryErrorSortedByLine(t *testing.T) {
 		`testdata/many_errors.yaml:3: timezone: unknown time zone "Europe/Pariss"; expected an IANA name such as UTC or Europe/Paris`,
 		`testdata/many_errors.yaml:5: parquet.compression: unknown compression "lz4"; expected one of: zstd, snappy, gzip, none`,
 		`testdata/many_errors.yaml:6: parquet.row_group_size: "12XB" is not a size; expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)`,
-		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, workers`,
+		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, split_size, workers`,
 		`testdata/many_errors.yaml:13: sources.prod.dsn: environment variable PROD_PASSWORD is not set`,
 		`testdata/many_errors.yaml:17: tables[1].name: "Customers" is not a valid table name; expected lower-case letters, digits and _, not starting with a digit`,
 		`testdata/many_errors.yaml:18: tables[1].source: unknown source "shopp"; defined sources: prod, shop`,
@@ -1296,11 +1318,11 @@ func TestExampleConfigParses(t *testing.T) {
 		Timezone:      "UTC",
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
-		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
+		Parquet:       ParquetConfig{Compression: "zstd", CompressionLevel: 3, RowGroupSize: 134217728, FileSize: 536870912},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db", Workers: 1}},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 37},
-			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 40},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 38},
+			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 41},
 		},
 		Clusters: []ClusterConfig{{Name: "local", Engine: "duckdb", Path: "/home/ana/lake/lake.duckdb"}},
 	})
@@ -1316,7 +1338,7 @@ func TestExampleConfigParses(t *testing.T) {
 	if got, want := c.Sources["prod"], (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require", Workers: 1}); got != want {
 		t.Errorf("prod = %+v, want %+v", got, want)
 	}
-	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 44}); got != want {
+	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 45}); got != want {
 		t.Errorf("invoices = %+v, want %+v", got, want)
 	}
 	_, err = ParseConfig("/home/ana/lake/lake.yaml", []byte(text), env(nil))

@@ -151,6 +151,13 @@ func (v *validator) validateSources() {
 		case s.Workers > 1 && s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
 			v.add(key+".workers", "%d, but a %s source cannot share one snapshot between connections; expected 1 (only postgres sources read in parallel)", s.Workers, s.Driver)
 		}
+		switch {
+		case !v.c.present(key + ".split_size"):
+		case s.SplitSize <= 0:
+			v.add(key+".split_size", "must be greater than 0; expected a size such as 256MiB")
+		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
+			v.add(key+".split_size", "a %s source reads every table whole; expected no split_size (only postgres sources read tables in ranges)", s.Driver)
+		}
 	}
 }
 

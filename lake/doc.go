@@ -23,7 +23,8 @@
 //   - readers: the connections that read one source on one night, all in
 //     one snapshot (sources.NAME.workers of them). Tables, and the block
 //     ranges of split tables, queue for them; each range writes Parquet
-//     files of its own into the table's attempt.
+//     files of its own into the table's attempt. planSplit says in how
+//     many ranges a table is read: split: N, or by its size.
 //
 // This package must not speak to databases or engines itself: loaders read
 // sources, partitions owns the commit protocol, sql and views talk to

@@ -218,12 +218,12 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 }
 
 // readerCount is how many connections read sc tonight: its workers, but no
-// more than the reads there are to share them (a table, or each range of a
-// split table).
+// more than the reads there can be to share them (a table, or each range
+// of a table read in ranges).
 func readerCount(sc SourceConfig, todo []TableConfig) int {
 	reads := 0
 	for _, t := range todo {
-		reads += max(1, int(t.Split))
+		reads += planSplit(sc, t).ranges
 	}
 	return max(1, min(int(sc.Workers), reads))
 }

@@ -30,7 +30,7 @@ func (j *Job) writePartition(ctx context.Context, log *slog.Logger, r *readers, 
 	if p.mode == partitions.ModeTail {
 		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
 	}
-	rd := partReader{readers: r, log: log, split: int(t.Split)}
+	rd := partReader{readers: r, log: log, split: planSplit(sc, t)}
 	m, err := j.writeAttempt(ctx, log, rd, sc, key, runID, snapshotAt, base, p)
 	var changed *columnsChangedError
 	if errors.As(err, &changed) {
@@ -172,8 +172,8 @@ func (p part) written() int64 {
 type partReader struct {
 	readers *readers
 	log     *slog.Logger
-	// split is the table's split: how many block ranges to read it in.
-	split   int
+	// split says in how many block ranges to read the table.
+	split   splitPlan
 	attempt *partitions.Attempt
 	// seq numbers the attempt's files, whichever range writes them.
 	seq *atomic.Int64
@@ -188,8 +188,13 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	if err != nil {
 		return part{}, err
 	}
-	if whyNot != "" {
-		rd.log.Warn("reading the table whole, not in ranges", "split", rd.split, "reason", whyNot)
+	switch {
+	case whyNot != "" && rd.split.auto:
+		// No split: in lake.yaml: ranges were only tried, and a small
+		// table or a SELECT read whole is what is expected.
+		rd.log.Debug("reading the table whole, not in ranges", "reason", whyNot)
+	case whyNot != "":
+		rd.log.Warn("reading the table whole, not in ranges", "split", rd.split.ranges, "reason", whyNot)
 	}
 
 	// The source's count of q: the sum of what the server says it sent

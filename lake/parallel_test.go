@@ -175,3 +175,58 @@ clusters:
 		t.Errorf("a view of the failed table exists")
 	}
 }
+
+// With several workers and no split:, a table whose heap holds at least two
+// ranges of split_size is read in ranges (up to the workers), and anything
+// else whole: a small table, a table with split: 1, a query.
+func TestBigTablesAreReadInRangesWithoutSplit(t *testing.T) {
+	ctx := context.Background()
+	dsn, _ := newSourceDB(t,
+		// About 4.6 MB of heap: 70 ranges of 64KiB, so as many as workers.
+		`CREATE TABLE big (id int, pad text)`,
+		`INSERT INTO big SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i`,
+		`CREATE TABLE kept_whole (id int, pad text)`,
+		`INSERT INTO kept_whole SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i`,
+		// About 20 pages, 160 KiB: two ranges of 64KiB, not three.
+		`CREATE TABLE medium (id int, pad text)`,
+		`INSERT INTO medium SELECT i, repeat('x', 200) FROM generate_series(1, 700) i`,
+		// One page of 8 KiB: fewer than two ranges of 64KiB.
+		`CREATE TABLE small (id int)`,
+		`INSERT INTO small VALUES (1), (2)`,
+	)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`
+warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
+sources:
+  pg: {driver: postgres, dsn: %q, workers: 3, split_size: 64KiB}
+tables:
+  - {name: big, source: pg}
+  - {name: kept_whole, source: pg, split: 1}
+  - {name: medium, source: pg}
+  - {name: small, source: pg}
+  - {name: picked, source: pg, query: "SELECT id FROM big WHERE id <= 10"}
+clusters:
+  - {name: local, engine: duckdb, path: ./lake.duckdb}
+`, dsn))
+	job := newJob(t, cfg)
+	rep := run(t, job, "2026-11-20")
+	if err := rep.Err(); err != nil {
+		t.Fatalf("%v\n%+v", err, rep.Tables)
+	}
+	for table, want := range map[string]struct {
+		ranges int
+		rows   string
+	}{"big": {3, "20000"}, "kept_whole": {0, "20000"}, "medium": {2, "700"}, "small": {0, "2"}, "picked": {0, "10"}} {
+		m, err := partitions.ReadManifest(ctx, job.Store, partitions.Key{Schema: "dwh", Table: table, DS: "2026-11-20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Source.Ranges != want.ranges {
+			t.Errorf("%s: read in %d ranges, want %d (0: whole)", table, m.Source.Ranges, want.ranges)
+		}
+		if got := query(t, cfg, fmt.Sprintf(`SELECT count(DISTINCT id) FROM %s_latest`, table)); got != want.rows {
+			t.Errorf("%s_latest has %s distinct ids, want %s", table, got, want.rows)
+		}
+	}
+}

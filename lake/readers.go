@@ -58,9 +58,37 @@ func (r *readers) use(ctx context.Context, fn func(loaders.Snapshot) error) erro
 	}
 }
 
-// split divides q into at most n ranges, or returns q alone and why not.
-func (r *readers) split(ctx context.Context, q loaders.Query, n int) (parts []loaders.Query, whyNot string, err error) {
-	if n < 2 {
+// splitPlan is how one table is read: in at most ranges block ranges, each
+// of at least minBytes of its heap (0: any size). auto says lake chose it,
+// lake.yaml giving no split: for the table.
+type splitPlan struct {
+	ranges   int
+	minBytes int64
+	auto     bool
+}
+
+// planSplit is the splitPlan of table t of source sc: split: N is N ranges
+// (1: whole); without split:, a table of a postgres source with several
+// workers is read in up to that many ranges of at least split_size, so
+// that one big table uses the connections the source was given; any other
+// table is read whole.
+func planSplit(sc SourceConfig, t TableConfig) splitPlan {
+	switch {
+	case t.Split > 0:
+		return splitPlan{ranges: int(t.Split)}
+	case sc.Workers > 1 && sc.Driver == "postgres" && t.Query == "":
+		size := sc.SplitSize
+		if size <= 0 {
+			size = DefaultSplitSize
+		}
+		return splitPlan{ranges: int(sc.Workers), minBytes: int64(size), auto: true}
+	}
+	return splitPlan{ranges: 1}
+}
+
+// split divides q as plan says, or returns q alone and why not.
+func (r *readers) split(ctx context.Context, q loaders.Query, plan splitPlan) (parts []loaders.Query, whyNot string, err error) {
+	if plan.ranges < 2 {
 		return []loaders.Query{q}, "", nil
 	}
 	err = r.use(ctx, func(s loaders.Snapshot) error {
@@ -69,7 +97,7 @@ func (r *readers) split(ctx context.Context, q loaders.Query, n int) (parts []lo
 			parts, whyNot = []loaders.Query{q}, "this source cannot split tables"
 			return nil
 		}
-		parts, whyNot, err = sp.Split(ctx, q, n)
+		parts, whyNot, err = sp.Split(ctx, q, plan.ranges, plan.minBytes)
 		return err
 	})
 	return parts, whyNot, err

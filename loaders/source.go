@@ -209,10 +209,12 @@ type Joiner interface {
 // table's storage, each readable on any snapshot joined to it.
 type Splitter interface {
 	// Split returns at most n queries that together read exactly q's rows,
-	// each row once: q with Blocks set. It returns q alone, and why, when q
-	// cannot be split (a SELECT rather than a table, a view, a table too
+	// each row once: q with Blocks set. With minRangeBytes > 0 each range
+	// holds at least that many bytes of the table's storage, so a small
+	// table makes fewer ranges, or none. It returns q alone, and why, when
+	// q cannot be split (a SELECT rather than a table, a view, a table too
 	// small, a server without range scans by ctid).
-	Split(ctx context.Context, q Query, n int) (parts []Query, whyNot string, err error)
+	Split(ctx context.Context, q Query, n int, minRangeBytes int64) (parts []Query, whyNot string, err error)
 }
 
 // UnsupportedTypeError says that a column has a type lake cannot store.

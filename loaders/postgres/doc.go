@@ -11,7 +11,7 @@
 //     stays usable for the other tables. Join opens another connection in
 //     the same snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT);
 //     Split divides a table into ranges of heap pages (ctid), read by TID
-//     range scans; ReadCounted returns the row count of COPY's command tag.
+//     range scans, no smaller than a size it is given; ReadCounted returns the row count of COPY's command tag.
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and
 //     how one value of Postgres's binary format (the per-value format of
 //     COPY BINARY too) is decoded: into an Arrow builder (array elements,

@@ -59,12 +59,13 @@ func (sn *Snapshot) Join(ctx context.Context) (loaders.Snapshot, error) {
 const minSplitVersion = 140000
 
 // Split divides a table into n ranges of its heap pages, read by
-// "ctid >= '(first,0)' AND ctid < '(last,0)'". The ranges are planned from
-// the table's size now; the last one is open-ended, so pages added since
-// are still read, and rows visible to the snapshot never move (an update
-// writes a new version; the old one stays where it is while a snapshot
-// can see it). A SELECT, a view or a partitioned table is not split.
-func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int) ([]loaders.Query, string, error) {
+// "ctid >= '(first,0)' AND ctid < '(last,0)'", fewer if the heap holds less
+// than n ranges of minRangeBytes. The ranges are planned from the table's
+// size now; the last one is open-ended, so pages added since are still
+// read, and rows visible to the snapshot never move (an update writes a
+// new version; the old one stays where it is while a snapshot can see
+// it). A SELECT, a view or a partitioned table is not split.
+func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int, minRangeBytes int64) ([]loaders.Query, string, error) {
 	one := []loaders.Query{q}
 	if n < 2 {
 		return one, "", nil
@@ -83,17 +84,17 @@ func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int) ([]loader
 		return nil, "", err
 	}
 	var (
-		version string
-		kind    string
-		pages   int64
+		version     string
+		kind        string
+		size, block int64
 	)
 	err = sn.savepoint(ctx, func() error {
 		if err := sn.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')").Scan(&version); err != nil {
 			return err
 		}
 		return sn.conn.QueryRow(ctx,
-			`SELECT relkind::text, pg_relation_size(oid) / current_setting('block_size')::bigint
-			   FROM pg_catalog.pg_class WHERE oid = $1::regclass`, table).Scan(&kind, &pages)
+			`SELECT relkind::text, pg_relation_size(oid), current_setting('block_size')::bigint
+			   FROM pg_catalog.pg_class WHERE oid = $1::regclass`, table).Scan(&kind, &size, &block)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("split %s: %w", queryName(q), err)
@@ -108,6 +109,12 @@ func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int) ([]loader
 	default:
 		return one, "only a table or materialized view can be split into block ranges", nil
 	}
+	if minRangeBytes > 0 {
+		if n = int(min(int64(n), size/minRangeBytes)); n < 2 {
+			return one, fmt.Sprintf("the table's %d bytes of pages make fewer than 2 ranges of %d bytes", size, minRangeBytes), nil
+		}
+	}
+	pages := size / block
 	n = int(min(int64(n), pages))
 	if n < 2 {
 		return one, fmt.Sprintf("the table has %d pages", pages), nil

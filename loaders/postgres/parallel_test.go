@@ -78,7 +78,7 @@ func TestSplitRangesReadEveryRowOnce(t *testing.T) {
 	exec(t, admin, `INSERT INTO t SELECT i, 'late' FROM generate_series(20001, 30000) i`)
 
 	q := loaders.Query{Name: "t", Table: "t"}
-	parts, whyNot, err := snap.(loaders.Splitter).Split(context.Background(), q, 4)
+	parts, whyNot, err := snap.(loaders.Splitter).Split(context.Background(), q, 4, 0)
 	if err != nil || whyNot != "" {
 		t.Fatalf("split: %v %s", err, whyNot)
 	}
@@ -109,6 +109,16 @@ func TestSplitRangesReadEveryRowOnce(t *testing.T) {
 			t.Errorf("Describe does not show the range: %s", p.Describe())
 		}
 	}
+
+	// Ranges of at least a third of the heap (and a byte): 2, not 4.
+	var size int64
+	if err := admin.QueryRow(context.Background(), "SELECT pg_relation_size('t')").Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	parts, whyNot, err = snap.(loaders.Splitter).Split(context.Background(), q, 4, size/3+1)
+	if err != nil || whyNot != "" || len(parts) != 2 {
+		t.Fatalf("split into ranges of at least %d of %d bytes: %d parts, %v %s; want 2", size/3+1, size, len(parts), err, whyNot)
+	}
 }
 
 // What cannot be split is read whole, with the reason: a SELECT, a view,
@@ -122,20 +132,22 @@ func TestSplitReadsWholeWhatItCannotSplit(t *testing.T) {
 	snap := snapshot(t, openSource(t, dsn))
 	split := snap.(loaders.Splitter)
 	cases := []struct {
-		name   string
-		q      loaders.Query
-		n      int
-		whyNot string
+		name     string
+		q        loaders.Query
+		n        int
+		minBytes int64
+		whyNot   string
 	}{
-		{"a SELECT", loaders.Query{SQL: "SELECT * FROM small"}, 4, "a SELECT cannot be split"},
-		{"a view", loaders.Query{Table: "v"}, 4, "only a table or materialized view"},
-		{"a partitioned table", loaders.Query{Table: "p"}, 4, "partitioned table"},
-		{"a table of one page", loaders.Query{Table: "small"}, 4, "the table has 1 pages"},
-		{"a split of one", loaders.Query{Table: "small"}, 1, ""},
+		{"a SELECT", loaders.Query{SQL: "SELECT * FROM small"}, 4, 0, "a SELECT cannot be split"},
+		{"a view", loaders.Query{Table: "v"}, 4, 0, "only a table or materialized view"},
+		{"a partitioned table", loaders.Query{Table: "p"}, 4, 0, "partitioned table"},
+		{"a table of one page", loaders.Query{Table: "small"}, 4, 0, "the table has 1 pages"},
+		{"a table smaller than two ranges", loaders.Query{Table: "small"}, 4, 8192, "the table's 8192 bytes of pages make fewer than 2 ranges of 8192 bytes"},
+		{"a split of one", loaders.Query{Table: "small"}, 1, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			parts, whyNot, err := split.Split(context.Background(), tc.q, tc.n)
+			parts, whyNot, err := split.Split(context.Background(), tc.q, tc.n, tc.minBytes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +160,7 @@ func TestSplitReadsWholeWhatItCannotSplit(t *testing.T) {
 	if got := ids(t, snap, loaders.Query{Table: "small"}); len(got) != 2 {
 		t.Errorf("read after split: %v", got)
 	}
-	if _, _, err := split.Split(context.Background(), loaders.Query{Table: "missing"}, 4); err == nil {
+	if _, _, err := split.Split(context.Background(), loaders.Query{Table: "missing"}, 4, 0); err == nil {
 		t.Errorf("split of a missing table: no error")
 	}
 	if got := ids(t, snap, loaders.Query{Table: "small"}); len(got) != 2 {
