@@ -147,7 +147,7 @@ func (c *timestampColumn) appendValue(v []byte) error { return c.add(decodeTimes
 type decimalColumn struct {
 	fixedColumn[decimal128.Num]
 	t    *arrow.Decimal128Type
-	text []byte // numericDecoder's scratch
+	text []byte // decimalFromText's scratch
 }
 
 func (c *decimalColumn) appendValue(v []byte) error {

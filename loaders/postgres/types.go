@@ -173,8 +173,8 @@ func checkLen(v []byte, n int) error {
 	return nil
 }
 
-// lenError is checkLen's error, apart so that checkLen and the decoders
-// that call it stay small enough to be inlined.
+// lenError is checkLen's error, made apart so that checkLen is small
+// enough to be inlined into every decoder.
 func lenError(v []byte, n int) error {
 	return fmt.Errorf("%w: %d bytes, want %d", errMalformed, len(v), n)
 }
