@@ -137,7 +137,7 @@ func (t tableResult) rows() (rows [][]string, notes []string) {
 			fmt.Sprintf("%.0f", mb(t.sourceBytes)/secs),
 			"—", "—", "—",
 		}
-		if tr.name != "raw" {
+		if !strings.HasPrefix(tr.name, "raw") {
 			row[4] = fmt.Sprintf("%.0f", mb(f.rss))
 			row[5] = fmt.Sprintf("%.1f", mb(f.out))
 		}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +26,11 @@ var tools = []tool{
 		name:    "raw",
 		about:   "`COPY (SELECT * FROM t) TO STDOUT (FORMAT binary)` into a byte counter (pgx, one connection): the source's limit; no Parquet",
 		measure: copyRaw,
+	},
+	{
+		name:    "raw-parallel",
+		about:   "the same over one connection per core at once, each copying a range of the table's heap pages (`WHERE ctid >= '(first,0)' AND ctid < '(last,0)'`, as lake's `split` and DuckDB's `postgres_scan` read): the source's limit for lake-parallel and DuckDB",
+		measure: copyRawParallel,
 	},
 	{
 		name:    "lake-local",
@@ -81,4 +88,64 @@ func copyRaw(ctx context.Context, b *bench, t benchTable) (sample, error) {
 		return sample{}, fmt.Errorf("COPY %s TO STDOUT: %w", t.name, err)
 	}
 	return sample{wall: time.Since(start), out: w.n, rows: tag.RowsAffected()}, nil
+}
+
+// copyRawParallel is copyRaw over one connection per core, each copying
+// one range of the table's heap pages, all at once. Connecting and sizing
+// the ranges are not timed.
+func copyRawParallel(ctx context.Context, b *bench, t benchTable) (sample, error) {
+	n := runtime.NumCPU()
+	conns := make([]*pgx.Conn, n)
+	for i := range conns {
+		c, err := pgx.Connect(ctx, b.env.dsn)
+		if err != nil {
+			return sample{}, err
+		}
+		defer c.Close(ctx)
+		conns[i] = c
+	}
+	table := pgx.Identifier{t.name}.Sanitize()
+	var pages int64
+	if err := conns[0].QueryRow(ctx, "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint", table).Scan(&pages); err != nil {
+		return sample{}, fmt.Errorf("size of %s: %w", t.name, err)
+	}
+	queries := rangeCopies(table, pages, n)
+	var (
+		wg    sync.WaitGroup
+		out   = make([]countingWriter, len(queries))
+		rows  = make([]int64, len(queries))
+		errs  = make([]error, len(queries))
+		start = time.Now()
+	)
+	for i, q := range queries {
+		wg.Go(func() {
+			tag, err := conns[i].PgConn().CopyTo(ctx, &out[i], q)
+			rows[i], errs[i] = tag.RowsAffected(), err
+		})
+	}
+	wg.Wait()
+	s := sample{wall: time.Since(start)}
+	for i := range queries {
+		if errs[i] != nil {
+			return sample{}, fmt.Errorf("%s: %w", queries[i], errs[i])
+		}
+		s.out += out[i].n
+		s.rows += rows[i]
+	}
+	return s, nil
+}
+
+// rangeCopies are the COPY statements of n ranges of pages heap pages of
+// table, the last one open-ended (fewer ranges for a table of fewer pages).
+func rangeCopies(table string, pages int64, n int) []string {
+	per := max(1, (pages+int64(n)-1)/int64(n))
+	var copies []string
+	for first := int64(0); first < pages || len(copies) == 0; first += per {
+		where := fmt.Sprintf("ctid >= '(%d,0)'", first)
+		if first+per < pages {
+			where += fmt.Sprintf(" AND ctid < '(%d,0)'", first+per)
+		}
+		copies = append(copies, fmt.Sprintf("COPY (SELECT * FROM %s WHERE %s) TO STDOUT (FORMAT binary)", table, where))
+	}
+	return copies
 }
