@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lake-engine/lake/loaders/mysql"
+	"github.com/lake-engine/lake/loaders/parquetfile"
 )
 
 // The values Validate accepts, in the order error messages list them.
@@ -78,24 +79,12 @@ func (v *validator) add(key, format string, args ...any) {
 	v.errs = append(v.errs, &ConfigError{Line: v.c.lineOf(key), Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-// compressionLevels is the range of levels of a codec; ok is false for a
-// codec without levels.
-func compressionLevels(codec string) (lo, hi int, ok bool) {
-	switch codec {
-	case "zstd":
-		return 1, 22, true
-	case "gzip":
-		return 1, 9, true
-	}
-	return 0, 0, false
-}
-
 func (v *validator) validateParquet() {
 	p := v.c.Parquet
 	if !slices.Contains(compressions, p.Compression) {
 		v.add("parquet.compression", "unknown compression %q; expected one of: %s", p.Compression, strings.Join(compressions, ", "))
 	}
-	if lo, hi, ok := compressionLevels(p.Compression); !ok && p.CompressionLevel != 0 {
+	if lo, hi, ok := parquetfile.CompressionLevels(p.Compression); !ok && p.CompressionLevel != 0 {
 		v.add("parquet.compression_level", "%s has no levels; expected no compression_level, or compression zstd or gzip", p.Compression)
 	} else if l := int(p.CompressionLevel); ok && l != 0 && (l < lo || l > hi) {
 		v.add("parquet.compression_level", "%d; expected a %s level from %d to %d (or none for %s's default)", p.CompressionLevel, p.Compression, lo, hi, p.Compression)

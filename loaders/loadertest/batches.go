@@ -12,6 +12,24 @@ import (
 // to rows in order, pad a text of width bytes.
 type WideQuery func(t *testing.T, rows, width int) loaders.Query
 
+// ReadInBatches reads q from snap with opts and checks that its batches
+// hold want rows each, in order.
+func ReadInBatches(t *testing.T, snap loaders.Snapshot, q loaders.Query, opts loaders.ReadOptions, want []int64) *Sink {
+	t.Helper()
+	sink, err := Read(t, snap, q, opts)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var sizes []int64
+	for _, b := range sink.Batches {
+		sizes = append(sizes, b.NumRows())
+	}
+	if !reflect.DeepEqual(sizes, want) {
+		t.Errorf("batch sizes = %v, want %v", sizes, want)
+	}
+	return sink
+}
+
 // CheckBatchBytes checks that a loader ends a batch once its values reach
 // ReadOptions.BatchBytes (set, and the default), before BatchRows rows, and
 // that no row is cut, lost or reordered on the way.
@@ -31,18 +49,7 @@ func CheckBatchBytes(t *testing.T, snap loaders.Snapshot, wide WideQuery) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sink, err := Read(t, snap, wide(t, 10, tt.width), tt.opts)
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			var sizes []int64
-			for _, b := range sink.Batches {
-				sizes = append(sizes, b.NumRows())
-			}
-			if !reflect.DeepEqual(sizes, tt.sizes) {
-				t.Errorf("batch sizes = %v, want %v", sizes, tt.sizes)
-			}
-			rows := sink.Rows(t)
+			rows := ReadInBatches(t, snap, wide(t, 10, tt.width), tt.opts, tt.sizes).Rows(t)
 			if len(rows) != 10 {
 				t.Fatalf("read %d rows, want 10", len(rows))
 			}

@@ -499,17 +499,7 @@ func TestBatchesSplitAtBatchRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sink, err := loadertest.Read(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows})
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			var sizes []int64
-			for _, b := range sink.Batches {
-				sizes = append(sizes, b.NumRows())
-			}
-			if !reflect.DeepEqual(sizes, tt.sizes) {
-				t.Errorf("batch sizes = %v, want %v", sizes, tt.sizes)
-			}
+			sink := loadertest.ReadInBatches(t, snap, loaders.Query{Name: "ten", SQL: tt.sql}, loaders.ReadOptions{BatchRows: tt.batchRows}, tt.sizes)
 			for i, r := range sink.Rows(t) {
 				if r[0] != int32(i+1) {
 					t.Fatalf("row %d = %v, want ids 1..n in order", i, r)

@@ -67,25 +67,41 @@ func (o Options) WithDefaults() Options {
 }
 
 func (o Options) codec() (compress.Compression, error) {
-	codec, lo, hi := compress.Codecs.Uncompressed, 0, 0
+	var codec compress.Compression
 	switch strings.ToLower(o.Compression) {
 	case "zstd":
-		codec, lo, hi = compress.Codecs.Zstd, 1, 22
+		codec = compress.Codecs.Zstd
 	case "snappy":
 		codec = compress.Codecs.Snappy
 	case "gzip":
-		codec, lo, hi = compress.Codecs.Gzip, 1, 9
+		codec = compress.Codecs.Gzip
 	case "none", "uncompressed":
+		codec = compress.Codecs.Uncompressed
 	default:
 		return 0, fmt.Errorf("parquet compression %q is not supported: use zstd, snappy, gzip or none", o.Compression)
 	}
-	if l := o.CompressionLevel; l != 0 && (l < lo || l > hi) {
-		if hi == 0 {
+	if l := o.CompressionLevel; l != 0 {
+		lo, hi, ok := CompressionLevels(o.Compression)
+		if !ok {
 			return 0, fmt.Errorf("parquet compression %s has no levels (level %d)", o.Compression, l)
 		}
-		return 0, fmt.Errorf("parquet compression level %d: %s levels go from %d to %d", l, o.Compression, lo, hi)
+		if l < lo || l > hi {
+			return 0, fmt.Errorf("parquet compression level %d: %s levels go from %d to %d", l, o.Compression, lo, hi)
+		}
 	}
 	return codec, nil
+}
+
+// CompressionLevels is the range of Options.CompressionLevel for a
+// compression; ok is false for one without levels (snappy, none).
+func CompressionLevels(compression string) (lo, hi int, ok bool) {
+	switch strings.ToLower(compression) {
+	case "zstd":
+		return 1, 22, true
+	case "gzip":
+		return 1, 9, true
+	}
+	return 0, 0, false
 }
 
 // Destination is one file being written.

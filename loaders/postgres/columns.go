@@ -159,9 +159,10 @@ func (c *decimalColumn) appendValue(v []byte) error {
 
 // errBatchTooBig guards the 2 GiB an Arrow string array can address. A
 // batch ends at ReadOptions.BatchBytes (16 MiB by default) and a value
-// PostgreSQL sends is at most 1 GB, so only a BatchBytes near 2 GiB gets
-// here.
-var errBatchTooBig = errors.New("more than an Arrow string array holds; read with a smaller ReadOptions.BatchBytes")
+// PostgreSQL sends is at most 1 GB, so only a BatchBytes near 2 GiB (set
+// in code; lake.yaml has no key for it) gets here.
+var errBatchTooBig = errors.New("more than an Arrow string array holds; " +
+	"read the table with a query: that leaves the column out or shortens it (for example left(col, 100000))")
 
 // bytesColumn collects string or binary values (utf8 and binary share
 // their layout: int32 offsets into one data buffer). transform, if set,
