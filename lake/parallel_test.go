@@ -21,6 +21,17 @@ import (
 // and every order arrives with exactly its items. Reads that each took a
 // snapshot of their own would see some transfers and orders half done.
 func TestParallelReadsShareOneSnapshotUnderConcurrentWrites(t *testing.T) {
+	readsShareOneSnapshot(t, false)
+}
+
+// The same night read from a hot standby while the writer changes its
+// primary, as a nightly job should read production: the standby exports
+// the snapshot that the other connections import.
+func TestParallelReadsOfAStandbyShareOneSnapshot(t *testing.T) {
+	readsShareOneSnapshot(t, true)
+}
+
+func readsShareOneSnapshot(t *testing.T, fromStandby bool) {
 	ctx := context.Background()
 	const accounts, balance = 200_000, 100
 	dsn, _ := newSourceDB(t,
@@ -80,6 +91,10 @@ func TestParallelReadsShareOneSnapshotUnderConcurrentWrites(t *testing.T) {
 	for commits.Load() < 20 {
 		time.Sleep(5 * time.Millisecond)
 	}
+	readDSN := dsn
+	if fromStandby {
+		readDSN = onStandby(t, dsn)
+	}
 
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, fmt.Sprintf(`
@@ -94,7 +109,7 @@ tables:
   - {name: order_items, source: pg, split: 3}
 clusters:
   - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+`, readDSN))
 	job := newJob(t, cfg)
 	before := commits.Load()
 	rep := run(t, job, "2026-11-20")

@@ -10,18 +10,19 @@
 #   eval "$(bash localstack/services.sh up)"
 # configures the current shell; every log line goes to stderr.
 #
-# Services: postgres, mariadb, s3 (LocalStack), trino (two servers; needs s3). Each is a file localstack/services/<name>.sh with
+# Services: postgres, standby (a hot standby of postgres; needs it), mariadb, s3 (LocalStack), trino (two servers; needs s3). Each is a file localstack/services/<name>.sh with
 # start_<name>, stop_<name> and status_<name>; add it to SERVICES below.
 #
 # Environment:
 #   LAKE_SERVICES_DIR  state (data, sockets, logs); default /tmp/lake-services
 #   LAKE_PG_PORT       PostgreSQL port on 127.0.0.1; default 55432
+#   LAKE_PG_STANDBY_PORT  its standby's port on 127.0.0.1; default 55433
 #   LAKE_S3_PORT       LocalStack (S3) port on 127.0.0.1; default 54566
 #   LAKE_MARIADB_PORT  MariaDB port on 127.0.0.1; default 53306
 #   LAKE_TRINO_PORT1, LAKE_TRINO_PORT2  the two Trino servers' ports; default 58080, 58081
 set -euo pipefail
 
-SERVICES=(postgres mariadb s3 trino)
+SERVICES=(postgres standby mariadb s3 trino)
 
 STATE_DIR=${LAKE_SERVICES_DIR:-/tmp/lake-services}
 

@@ -12,6 +12,10 @@
 //     the same snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT);
 //     Split divides a table into ranges of heap pages (ctid), read by TID
 //     range scans, no smaller than a size it is given; ReadCounted returns the row count of COPY's command tag.
+//     A failure that ends the connection ends the snapshot: later calls
+//     fail with that first cause. The source may be a hot standby; the
+//     error it raises when it cancels a snapshot to replay its primary's
+//     changes says which standby settings prevent it (standby.go).
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and
 //     how one value of Postgres's binary format (the per-value format of
 //     COPY BINARY too) is decoded: into an Arrow builder (array elements,

@@ -88,7 +88,7 @@ func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int, minRangeB
 		kind        string
 		size, block int64
 	)
-	err = sn.savepoint(ctx, func() error {
+	err = sn.savepoint(ctx, "split "+queryName(q), func() error {
 		if err := sn.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')").Scan(&version); err != nil {
 			return err
 		}

@@ -105,6 +105,9 @@ type Snapshot struct {
 	// exported is the id of the exported snapshot that joined
 	// connections import; empty until the first Join.
 	exported string
+	// lost is why the connection, and with it the snapshot, is gone; nil
+	// while it is usable.
+	lost error
 }
 
 // Count returns SELECT count(*) over the query's table or SQL, within the
@@ -122,7 +125,7 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 		from = "(" + sql + ") AS lake_count"
 	}
 	var n int64
-	err = sn.savepoint(ctx, func() error {
+	err = sn.savepoint(ctx, "count "+queryName(q), func() error {
 		pg := sn.conn.PgConn()
 		sql := "SELECT count(*) FROM " + from
 		desc, err := pg.Prepare(ctx, "", sql, nil)
@@ -213,7 +216,7 @@ func (sn *Snapshot) ReadCounted(ctx context.Context, q loaders.Query, opts loade
 		return 0, fmt.Errorf("read %s: %w", queryName(q), err)
 	}
 	var sent int64
-	err = sn.savepoint(ctx, func() (err error) {
+	err = sn.savepoint(ctx, "read "+queryName(q), func() (err error) {
 		sent, err = sn.read(ctx, q, sql, opts, sink)
 		return err
 	})
@@ -318,15 +321,36 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, opts 
 
 // savepoint runs fn inside a savepoint. A failed statement aborts the whole
 // transaction in Postgres; rolling back to the savepoint keeps the snapshot
-// (which REPEATABLE READ holds for the transaction) usable.
-func (sn *Snapshot) savepoint(ctx context.Context, fn func() error) error {
+// (which REPEATABLE READ holds for the transaction) usable. A failure that
+// ended the connection ends the snapshot: every later call fails with its
+// cause, and what was running (what: "read dwh.orders"), so that each table
+// left to read says why rather than "conn closed".
+func (sn *Snapshot) savepoint(ctx context.Context, what string, fn func() error) error {
 	if sn.conn == nil {
 		return errors.New("snapshot is closed")
 	}
+	if sn.lost != nil {
+		return sn.lost
+	}
+	err := sn.inSavepoint(ctx, fn)
+	if err == nil {
+		return nil
+	}
+	err = explainRecoveryConflict(err)
+	if sn.conn.IsClosed() {
+		sn.lost = fmt.Errorf("not read: the snapshot's connection was lost (%s): %w", what, err)
+	}
+	return err
+}
+
+func (sn *Snapshot) inSavepoint(ctx context.Context, fn func() error) error {
 	if _, err := sn.conn.Exec(ctx, "SAVEPOINT lake_op"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(); err != nil {
+		if sn.conn.IsClosed() {
+			return err // nothing left to roll back
+		}
 		if _, rerr := sn.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT lake_op; RELEASE SAVEPOINT lake_op"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
 		}

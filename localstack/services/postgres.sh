@@ -110,13 +110,15 @@ EOF
 
 	# Trust, for local tests, except for members of the group role
 	# lake_password_auth: tests that need a password to be checked (a wrong
-	# one must fail) make their login role a member of it.
+	# one must fail) make their login role a member of it. Replication
+	# connections serve the standby (standby.sh).
 	as_pg sh -c "cat > '$PG_DATA/pg_hba.conf'" <<EOF
 # Written by localstack/services.sh on every start: test settings, not for production.
 local all +lake_password_auth scram-sha-256
 host  all +lake_password_auth 127.0.0.1/32 scram-sha-256
 local all all trust
 host  all all 127.0.0.1/32 trust
+host  replication all 127.0.0.1/32 trust
 EOF
 
 	log "starting postgres on 127.0.0.1:$PG_PORT (log $PG_LOG)"
