@@ -7,13 +7,17 @@
 //     errors never contain the password.
 //   - Snapshot: one connection in a REPEATABLE READ, READ ONLY transaction.
 //     Every Count and Read on it sees the data as of the Snapshot call. A
-//     failed Read or Count is rolled back to a savepoint, so the snapshot
+//     failed Read or Count is rolled back to its savepoint, so the snapshot
 //     stays usable for the other tables. Join opens another connection in
 //     the same snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT);
 //     Split divides a table into ranges of heap pages (ctid), read by TID
 //     range scans, no smaller than a size it is given; ReadCounted returns the row count of COPY's command tag.
-//     A failure that ends the connection ends the snapshot: later calls
-//     fail with that first cause. The source may be a hot standby; the
+//     Every call runs in a savepoint rolled back at its end, which frees
+//     the locks it took (a table read is not locked for the rest of the
+//     night); a read of a table rewritten since the snapshot began, which
+//     the snapshot would see empty, fails (rewrite.go). A failure that
+//     ends the connection ends the snapshot: later calls fail with that
+//     first cause. The source may be a hot standby; the
 //     error it raises when it cancels a snapshot to replay its primary's
 //     changes says which standby settings prevent it (standby.go).
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and

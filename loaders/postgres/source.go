@@ -316,6 +316,11 @@ func (sn *Snapshot) read(ctx context.Context, q loaders.Query, sql string, opts 
 	if sent != dec.row {
 		return 0, fmt.Errorf("the server sent %d rows but %d were decoded", sent, dec.row)
 	}
+	if q.Table != "" {
+		if err := sn.checkNotRewritten(ctx, q.Table); err != nil {
+			return 0, err
+		}
+	}
 	return sent, nil
 }
 
@@ -356,8 +361,14 @@ func (sn *Snapshot) inSavepoint(ctx context.Context, fn func() error) error {
 		}
 		return err
 	}
-	if _, err := sn.conn.Exec(ctx, "RELEASE SAVEPOINT lake_op"); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+	// Rolled back, not released, though it succeeded: it only read, and
+	// rolling back frees the locks it took (the ACCESS SHARE lock on a
+	// table read). A transaction's locks otherwise last until its end,
+	// here the end of the night, and an ALTER TABLE on a table read hours
+	// ago would wait for lake, with every query on that table queued
+	// behind it. The snapshot, the transaction's, stays.
+	if _, err := sn.conn.Exec(ctx, "ROLLBACK TO SAVEPOINT lake_op; RELEASE SAVEPOINT lake_op"); err != nil {
+		return fmt.Errorf("end savepoint: %w", err)
 	}
 	return nil
 }
