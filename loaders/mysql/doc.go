@@ -14,9 +14,9 @@
 //     are read as they are at the moment of each statement. A failed Read or
 //     Count leaves the snapshot usable for the other tables: a failed read is
 //     stopped with KILL QUERY from a second connection, not drained. Like
-//     mysqldump --single-transaction, the transaction holds metadata locks
-//     on the tables it has read until Close: an ALTER TABLE of them waits
-//     for it, so close snapshots as soon as their tables are read.
+//     mysqldump --single-transaction, each Count and Read runs between a
+//     savepoint and a rollback to it, which frees the metadata locks it
+//     took: an ALTER TABLE of a table read does not wait for Close.
 //   - Slice: a query bounded by a DATE, DATETIME or TIMESTAMP column,
 //     wrapped as SELECT * FROM (query) AS lake_query WHERE col >= ? (or
 //     col < ? OR col IS NULL). A DATE compares with the bound's date, a

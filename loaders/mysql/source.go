@@ -169,10 +169,30 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
 	}
 	var n int64
-	if err := sn.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from, args...).Scan(&n); err != nil {
+	err = sn.inSavepoint(ctx, func() error {
+		return sn.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+from, args...).Scan(&n)
+	})
+	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", queryName(q), err)
 	}
 	return n, nil
+}
+
+// inSavepoint runs fn, which only reads, between a savepoint and a
+// rollback to it: the rollback frees the metadata locks fn took, as
+// mysqldump --single-transaction does after each table. A transaction
+// otherwise keeps them until it ends, here the end of the night, and an
+// ALTER TABLE on a table read hours ago would wait for lake, with every
+// query on that table queued behind it. The consistent snapshot stays.
+func (sn *Snapshot) inSavepoint(ctx context.Context, fn func() error) error {
+	if _, err := sn.conn.ExecContext(ctx, "SAVEPOINT lake_op"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := fn()
+	if _, rerr := sn.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT lake_op"); rerr != nil {
+		return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+	}
+	return err
 }
 
 // Read streams the query's rows to sink in batches of opts' size (rows or
@@ -191,13 +211,18 @@ func (sn *Snapshot) Read(ctx context.Context, q loaders.Query, opts loaders.Read
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
-	sn.stopped = false
-	err = sn.conn.Raw(func(dc any) error {
-		return sn.read(ctx, dc, queryName(q), stmt, args, opts, sink)
+	err = sn.inSavepoint(ctx, func() error {
+		sn.stopped = false
+		err := sn.conn.Raw(func(dc any) error {
+			return sn.read(ctx, dc, queryName(q), stmt, args, opts, sink)
+		})
+		if sn.stopped {
+			// Before the rollback to the savepoint, which a late KILL
+			// QUERY would otherwise hit.
+			sn.settle(ctx)
+		}
+		return err
 	})
-	if sn.stopped {
-		sn.settle(ctx)
-	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", queryName(q), err)
 	}
