@@ -99,6 +99,26 @@ type SourceConfig struct {
 	// such ranges is read in as many (up to Workers); 0 means
 	// DefaultSplitSize.
 	SplitSize ByteSize `yaml:"split_size"`
+	// LockTimeout is how long a read waits for a lock on its table (held
+	// by a migration's ALTER TABLE, say) before its table fails: nil means
+	// DefaultLockTimeout, 0 leaves it to the server's setting (by default,
+	// wait as long as it takes). Not for sqlite.
+	LockTimeout *Duration `yaml:"lock_timeout"`
+}
+
+// DefaultLockTimeout is how long a read waits for a lock on its table
+// when lake.yaml does not say: long enough for a migration's quick ALTER
+// TABLE, short enough that a table locked all night fails alone, its
+// yesterday staying the latest, instead of holding up the whole night.
+const DefaultLockTimeout = 10 * time.Minute
+
+// LockTimeoutOrDefault is LockTimeout, or DefaultLockTimeout if unset; 0
+// leaves it to the server.
+func (s SourceConfig) LockTimeoutOrDefault() time.Duration {
+	if s.LockTimeout == nil {
+		return DefaultLockTimeout
+	}
+	return time.Duration(*s.LockTimeout)
 }
 
 // TableConfig is one lake table. After loading, exactly one of Table and

@@ -35,6 +35,8 @@ sources:
   # prod:
   #   driver: postgres
   #   dsn: postgres://lake:${PROD_PASSWORD}@db.internal:5432/prod?sslmode=require
+  #   workers: 2          # connections reading at once, in one snapshot (default 1)
+  #   lock_timeout: 10m   # a table locked longer by another session fails alone (default 10m)
 
 # The lake tables. Each reads one source table (table:, which defaults to
 # the name) or the result of one query (query:), never both.

@@ -72,7 +72,7 @@ sources:
 tables:
   - {name: orders, source: shop}
 `,
-			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, split_size, workers`},
+			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, lock_timeout, split_size, workers`},
 		},
 		{
 			name: "workers share one snapshot, so only postgres sources have more than one",
@@ -300,6 +300,33 @@ tables:
   - {name: orders, source: shop}
 `,
 			want: []string{`lake.yaml:3: sources.shop.split_size: a sqlite source reads every table whole; expected no split_size (only postgres sources read tables in ranges)`},
+		},
+		{
+			name: "lock_timeout of a sqlite source",
+			yaml: `
+warehouse: ./wh
+sources:
+  shop: {driver: sqlite, dsn: shop.db, lock_timeout: 1m}
+tables:
+  - {name: orders, source: shop}
+`,
+			want: []string{`lake.yaml:3: sources.shop.lock_timeout: a sqlite source is read without waiting for locks; expected no lock_timeout (postgres and mysql sources take one)`},
+		},
+		{
+			name: "lock_timeout below a second",
+			yaml: `
+warehouse: ./wh
+sources:
+  pg: {driver: postgres, dsn: "postgres://db.internal/prod", lock_timeout: 500ms}
+  my: {driver: mysql, dsn: "lake@tcp(db.internal:3306)/shop", lock_timeout: -1m}
+tables:
+  - {name: orders, source: pg}
+  - {name: customers, source: my}
+`,
+			want: []string{
+				`lake.yaml:3: sources.pg.lock_timeout: 500ms; expected 0 (the server's setting) or a duration of at least 1s, such as 10m`,
+				`lake.yaml:4: sources.my.lock_timeout: -1m0s; expected 0 (the server's setting) or a duration of at least 1s, such as 10m`,
+			},
 		},
 		{
 			name: "split_size of nothing",
@@ -839,7 +866,7 @@ func TestParseConfigReportsEveryErrorSortedByLine(t *testing.T) {
 		`testdata/many_errors.yaml:3: timezone: unknown time zone "Europe/Pariss"; expected an IANA name such as UTC or Europe/Paris`,
 		`testdata/many_errors.yaml:5: parquet.compression: unknown compression "lz4"; expected one of: zstd, snappy, gzip, none`,
 		`testdata/many_errors.yaml:6: parquet.row_group_size: "12XB" is not a size; expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)`,
-		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, split_size, workers`,
+		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, lock_timeout, split_size, workers`,
 		`testdata/many_errors.yaml:13: sources.prod.dsn: environment variable PROD_PASSWORD is not set`,
 		`testdata/many_errors.yaml:17: tables[1].name: "Customers" is not a valid table name; expected lower-case letters, digits and _, not starting with a digit`,
 		`testdata/many_errors.yaml:18: tables[1].source: unknown source "shopp"; defined sources: prod, shop`,
@@ -870,6 +897,7 @@ func TestLoadConfigFullFile(t *testing.T) {
 	if c.Location == nil || c.Location.String() != "Europe/Paris" {
 		t.Errorf("Location = %v, want Europe/Paris", c.Location)
 	}
+	twoMinutes := Duration(2 * time.Minute)
 	want := Config{
 		Path:          "testdata/full.yaml",
 		Warehouse:     dir + "/warehouse",
@@ -879,12 +907,13 @@ func TestLoadConfigFullFile(t *testing.T) {
 		Parquet:       ParquetConfig{Compression: "gzip", CompressionLevel: 9, RowGroupSize: 67108864, FileSize: 1073741824},
 		Sources: map[string]SourceConfig{
 			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db", Workers: 1},
-			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1},
+			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1,
+				LockTimeout: &twoMinutes},
 		},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 18},
-			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 20},
-			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 24},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 19},
+			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 21},
+			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 25},
 		},
 		Clusters: []ClusterConfig{
 			{Name: "local", Engine: "duckdb", Path: dir + "/lake.duckdb"},
@@ -1321,24 +1350,29 @@ func TestExampleConfigParses(t *testing.T) {
 		Parquet:       ParquetConfig{Compression: "zstd", CompressionLevel: 3, RowGroupSize: 134217728, FileSize: 536870912},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db", Workers: 1}},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 38},
-			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 41},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 40},
+			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 43},
 		},
 		Clusters: []ClusterConfig{{Name: "local", Engine: "duckdb", Path: "/home/ana/lake/lake.duckdb"}},
 	})
 
 	// Uncommenting the Postgres parts, as the comments say, gives a valid
 	// config once PROD_PASSWORD is set.
-	text := uncomment(t, ExampleConfig, "  # prod:", 3)
+	text := uncomment(t, ExampleConfig, "  # prod:", 5)
 	text = uncomment(t, text, "  # - name: invoices", 4)
 	c, err = ParseConfig("/home/ana/lake/lake.yaml", []byte(text), env(map[string]string{"PROD_PASSWORD": "pw"}))
 	if err != nil {
 		t.Fatalf("ExampleConfig with Postgres uncommented does not parse:\n%s", err)
 	}
-	if got, want := c.Sources["prod"], (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require", Workers: 1}); got != want {
-		t.Errorf("prod = %+v, want %+v", got, want)
+	prod := c.Sources["prod"]
+	if prod.LockTimeout == nil || prod.LockTimeoutOrDefault() != 10*time.Minute {
+		t.Errorf("prod.lock_timeout = %v, want 10m", prod.LockTimeout)
 	}
-	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 45}); got != want {
+	prod.LockTimeout = nil
+	if want := (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require", Workers: 2}); prod != want {
+		t.Errorf("prod = %+v, want %+v", prod, want)
+	}
+	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 47}); got != want {
 		t.Errorf("invoices = %+v, want %+v", got, want)
 	}
 	_, err = ParseConfig("/home/ana/lake/lake.yaml", []byte(text), env(nil))

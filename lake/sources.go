@@ -25,11 +25,19 @@ func OpenSource(ctx context.Context, sc SourceConfig) (loaders.Source, error) {
 	var err error
 	switch sc.Driver {
 	case "postgres":
-		src, err = postgres.Open(ctx, sc.DSN)
+		var pg *postgres.Source
+		if pg, err = postgres.Open(ctx, sc.DSN); err == nil {
+			pg.LockTimeout = sc.LockTimeoutOrDefault()
+			src = pg
+		}
 	case "sqlite":
 		src, err = sqlite.Open(ctx, sc.DSN)
 	case "mysql":
-		src, err = mysql.Open(ctx, sc.DSN)
+		var my *mysql.Source
+		if my, err = mysql.Open(ctx, sc.DSN); err == nil {
+			my.LockTimeout = sc.LockTimeoutOrDefault()
+			src = my
+		}
 	default:
 		return nil, fmt.Errorf("source %s: unknown driver %q", sc.Name, sc.Driver)
 	}

@@ -16,7 +16,9 @@
 //     stopped with KILL QUERY from a second connection, not drained. Like
 //     mysqldump --single-transaction, each Count and Read runs between a
 //     savepoint and a rollback to it, which frees the metadata locks it
-//     took: an ALTER TABLE of a table read does not wait for Close.
+//     took: an ALTER TABLE of a table read does not wait for Close. A
+//     statement waits for a metadata lock at most the Source's
+//     LockTimeout (lock_wait_timeout), then fails saying so.
 //   - Slice: a query bounded by a DATE, DATETIME or TIMESTAMP column,
 //     wrapped as SELECT * FROM (query) AS lake_query WHERE col >= ? (or
 //     col < ? OR col IS NULL). A DATE compares with the bound's date, a

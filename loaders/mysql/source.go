@@ -28,6 +28,11 @@ type Source struct {
 	// Allocator allocates the Arrow buffers of every Read; nil means
 	// memory.DefaultAllocator. Set it before taking snapshots.
 	Allocator memory.Allocator
+	// LockTimeout is how long a statement of a snapshot waits for a
+	// metadata lock (lock_wait_timeout, whole seconds, at least 1) before
+	// it fails; 0 keeps the server's setting. Set it before taking
+	// snapshots.
+	LockTimeout time.Duration
 
 	db     *sql.DB
 	addr   string
@@ -116,7 +121,12 @@ func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
 	if err != nil {
 		return nil, s.connectError(err)
 	}
-	for _, stmt := range sessionSetup {
+	setup := sessionSetup
+	if s.LockTimeout > 0 {
+		secs := max(1, int64((s.LockTimeout+time.Second-1)/time.Second))
+		setup = append([]string{fmt.Sprintf("SET SESSION lock_wait_timeout = %d", secs)}, setup...)
+	}
+	for _, stmt := range setup {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("begin snapshot: %s: %w", stmt, err)
@@ -188,11 +198,33 @@ func (sn *Snapshot) inSavepoint(ctx context.Context, fn func() error) error {
 	if _, err := sn.conn.ExecContext(ctx, "SAVEPOINT lake_op"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	err := fn()
+	err := sn.explainLockTimeout(fn())
 	if _, rerr := sn.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT lake_op"); rerr != nil {
 		return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
 	}
 	return err
+}
+
+// errLockWaitTimeout is ER_LOCK_WAIT_TIMEOUT, which a statement that
+// waited lock_wait_timeout for a metadata lock fails with.
+const errLockWaitTimeout = 1205
+
+// explainLockTimeout says what a lock wait timeout means for a read: a
+// session holds the table (an ALTER TABLE, LOCK TABLES ... WRITE, a
+// TRUNCATE) longer than the source's lock_timeout. Other errors are
+// returned as they are.
+func (sn *Snapshot) explainLockTimeout(err error) error {
+	var me *mysqldrv.MySQLError
+	if !errors.As(err, &me) || me.Number != errLockWaitTimeout {
+		return err
+	}
+	timeout := "lock_wait_timeout"
+	if t := sn.src.LockTimeout; t > 0 {
+		timeout = fmt.Sprintf("lock_timeout (%s)", t)
+	}
+	return fmt.Errorf("%w: waited the source's %s for the table's metadata lock, which another session holds "+
+		"(an ALTER TABLE, TRUNCATE or LOCK TABLES ... WRITE); not read: schedule the two apart, "+
+		"or raise the source's lock_timeout in lake.yaml", err, timeout)
 }
 
 // Read streams the query's rows to sink in batches of opts' size (rows or

@@ -11,7 +11,8 @@
 //     stays usable for the other tables. Join opens another connection in
 //     the same snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT);
 //     Split divides a table into ranges of heap pages (ctid), read by TID
-//     range scans, no smaller than a size it is given; ReadCounted returns the row count of COPY's command tag.
+//     range scans, no smaller than a size it is given; ReadCounted returns
+//     the row count of COPY's command tag.
 //     Every call runs in a savepoint rolled back at its end, which frees
 //     the locks it took (a table read is not locked for the rest of the
 //     night); a read of a table rewritten since the snapshot began, which
@@ -19,7 +20,9 @@
 //     ends the connection ends the snapshot: later calls fail with that
 //     first cause. The source may be a hot standby; the
 //     error it raises when it cancels a snapshot to replay its primary's
-//     changes says which standby settings prevent it (standby.go).
+//     changes says which standby settings prevent it (standby.go). A
+//     statement waits for a lock at most the Source's LockTimeout; one
+//     that times out says which sessions hold exclusive locks (locks.go).
 //   - mapping (types.go): how one Postgres type becomes an Arrow type, and
 //     how one value of Postgres's binary format (the per-value format of
 //     COPY BINARY too) is decoded: into an Arrow builder (array elements,

@@ -45,6 +45,7 @@ func (sn *Snapshot) Join(ctx context.Context) (loaders.Snapshot, error) {
 	for _, stmt := range []string{
 		"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 		"SET TRANSACTION SNAPSHOT '" + sn.exported + "'",
+		sn.source.setLockTimeout(),
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			conn.Close(context.WithoutCancel(ctx))

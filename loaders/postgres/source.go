@@ -28,6 +28,10 @@ type Source struct {
 	// Allocator allocates the Arrow buffers of every Read; nil means
 	// memory.DefaultAllocator. Set it before taking snapshots.
 	Allocator memory.Allocator
+	// LockTimeout is how long a statement of a snapshot waits for a lock
+	// (lock_timeout) before it fails; 0 keeps the server's setting. Set
+	// it before taking snapshots.
+	LockTimeout time.Duration
 
 	config *pgx.ConnConfig
 }
@@ -66,6 +70,16 @@ func (s *Source) connect(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
+// setLockTimeout is the statement that gives a snapshot's transaction the
+// source's LockTimeout: SET LOCAL, so that it ends with the transaction
+// (a pooler's next client never inherits it); a no-op without one.
+func (s *Source) setLockTimeout() string {
+	if s.LockTimeout <= 0 {
+		return "SELECT 1"
+	}
+	return fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", s.LockTimeout.Milliseconds())
+}
+
 // Close releases nothing: snapshots own their connections and must be closed
 // by whoever took them.
 func (s *Source) Close() error { return nil }
@@ -80,7 +94,7 @@ func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
 	}
 	// REPEATABLE READ takes its snapshot at the first query, not at BEGIN:
 	// run one now so that the snapshot is as of this call.
-	for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "SELECT 1"} {
+	for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", s.setLockTimeout(), "SELECT 1"} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			conn.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("begin snapshot: %w", err)
@@ -342,6 +356,7 @@ func (sn *Snapshot) savepoint(ctx context.Context, what string, fn func() error)
 		return nil
 	}
 	err = explainRecoveryConflict(err)
+	err = sn.explainLockTimeout(ctx, err)
 	if sn.conn.IsClosed() {
 		sn.lost = fmt.Errorf("not read: the snapshot's connection was lost (%s): %w", what, err)
 	}
