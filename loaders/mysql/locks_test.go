@@ -1,7 +1,6 @@
 package mysql_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,39 +10,14 @@ import (
 )
 
 // Once a table is counted and read, the snapshot no longer holds its
-// metadata lock: a migration's ALTER TABLE on it goes through while the
-// night goes on, rather than waiting for the end of the night with every
-// query on the table queued behind it. The snapshot still sees the other
-// tables as they were.
+// metadata lock (loadertest.CheckReadReleasesLocks).
 func TestReadTablesAreNotLockedForTheRestOfTheNight(t *testing.T) {
-	ctx := context.Background()
 	dsn, admin := testDB(t)
-	exec(t, admin, "CREATE TABLE orders (id int)")
-	exec(t, admin, "INSERT INTO orders VALUES (1), (2), (3)")
-	exec(t, admin, "CREATE TABLE items (id int)")
-	exec(t, admin, "INSERT INTO items VALUES (1), (2), (3)")
-	snap := snapshot(t, openSource(t, dsn))
-
-	orders := loaders.Query{Name: "orders", Table: "orders"}
-	if n, err := snap.Count(ctx, orders); err != nil || n != 3 {
-		t.Fatalf("count = %d, %v; want 3", n, err)
-	}
-	if _, err := loadertest.Read(t, snap, orders, loaders.ReadOptions{}); err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	// lock_wait_timeout makes a lock still held fail the ALTER rather
-	// than hang the test (admin is one connection).
-	exec(t, admin, "SET SESSION lock_wait_timeout = 2")
-	exec(t, admin, "ALTER TABLE orders ADD COLUMN note text")
-	exec(t, admin, "INSERT INTO items VALUES (4)")
-
-	sink, err := loadertest.Read(t, snap, loaders.Query{Name: "items", Table: "items"}, loaders.ReadOptions{})
-	if err != nil {
-		t.Fatalf("read items: %v", err)
-	}
-	if n := len(sink.Rows(t)); n != 3 {
-		t.Errorf("items read after the ALTER: %d rows, want the snapshot's 3", n)
-	}
+	loadertest.CheckReadReleasesLocks(t, loadertest.LockDB{
+		Exec:        func(t *testing.T, sql string) { exec(t, admin, sql) },
+		LockTimeout: "SET SESSION lock_wait_timeout = 2",
+		Snapshot:    func(t *testing.T) loaders.Snapshot { return snapshot(t, openSource(t, dsn)) },
+	})
 }
 
 // A read waits for a table another session holds (LOCK TABLES ... WRITE,
