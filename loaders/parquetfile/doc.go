@@ -29,7 +29,9 @@
 // (columns.go: lake drives arrow-go's buffered row group and computes the
 // levels itself); the values of dictionary columns (strings, and integers,
 // dates, timestamps and decimals stored as integers) reach arrow-go as
-// indices into a per-row-group dictionary (dictionary.go, intdict.go);
+// indices into a per-row-group dictionary (dictionary.go, intdict.go),
+// counted so that their data pages are cut at about 1 MiB of values, as
+// PLAIN pages are (writeIndices);
 // pages are compressed by
 // the zstd C library (zstd.go). None of them changes what a reader sees.
 //

@@ -2,6 +2,7 @@ package parquetfile
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -172,7 +173,8 @@ func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 	}
 	ids := d.idArray(arr)
 	defer ids.Release()
-	return true, cw.WriteDictIndices(ids, defs, nil)
+	var zero T
+	return true, writeIndices(cw, ids, defs, int64(nonNull)*int64(unsafe.Sizeof(zero)))
 }
 
 // learn follows arrow-go's dictionary after arr was written through it:
