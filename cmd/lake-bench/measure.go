@@ -17,6 +17,10 @@ type sample struct {
 	// rss is the child process's peak resident set in bytes; 0 when the
 	// tool ran inside the harness (raw), which has no rusage of its own.
 	rss int64
+	// cpu is the child process's user and system CPU time: the tool's own
+	// work, not the PostgreSQL backends serving it; 0 when it ran inside
+	// the harness.
+	cpu time.Duration
 	// out is the bytes the tool wrote: its Parquet files.
 	out  int64
 	rows int64
@@ -29,10 +33,12 @@ type sample struct {
 type child struct {
 	wall   time.Duration
 	rss    int64
+	cpu    time.Duration
 	stdout []byte
 }
 
-// runChild runs cmd to its end and measures its wall time and peak RSS.
+// runChild runs cmd to its end and measures its wall time, peak RSS and
+// CPU time.
 // Output is kept in memory: the tools print a small JSON report on stdout,
 // and stderr is only shown when they fail.
 func runChild(cmd *exec.Cmd) (child, error) {
@@ -50,6 +56,7 @@ func runChild(cmd *exec.Cmd) (child, error) {
 		if runtime.GOOS != "darwin" {
 			c.rss *= 1024
 		}
+		c.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return c, nil
 }
