@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -87,13 +88,22 @@ type fixedValue interface {
 // than through a decoder kept in a function value: one call less per
 // value, 16 values a row on TPC-H lineitem (BenchmarkDecodeLineitem).
 type fixedColumn[T fixedValue] struct {
-	typ   arrow.DataType
-	vals  []T
-	valid validity
+	typ     arrow.DataType
+	vals    []T
+	valid   validity
+	recycle *recycler
 }
 
 func newFixedColumn[T fixedValue](typ arrow.DataType, rows int) fixedColumn[T] {
-	return fixedColumn[T]{typ: typ, vals: make([]T, 0, rows)}
+	c := fixedColumn[T]{typ: typ, recycle: newRecycler()}
+	c.reset(rows)
+	return c
+}
+
+// reset starts a batch of up to rows values.
+func (c *fixedColumn[T]) reset(rows int) {
+	var zero T
+	c.vals = valuesOf[T](c.recycle.get(rows * int(unsafe.Sizeof(zero))))
 }
 
 // add appends x, or returns err from decoding it.
@@ -117,10 +127,13 @@ func (c *fixedColumn[T]) release() {}
 func (c *fixedColumn[T]) array(next int) arrow.Array {
 	n := len(c.vals)
 	bitmap, nulls := c.valid.take(n)
-	data := array.NewData(c.typ, n, []*memory.Buffer{bitmap, memory.NewBufferBytes(arrow.GetBytes(c.vals))}, nil, nulls, 0)
+	vals := c.recycle.buffer(bytesOf(c.vals))
+	data := array.NewData(c.typ, n, []*memory.Buffer{bitmap, vals}, nil, nulls, 0)
 	defer data.Release()
-	// The slice now belongs to the array, which the sink may keep.
-	c.vals = make([]T, 0, next)
+	vals.Release() // data holds it now
+	// The slice now belongs to the array, which the sink may keep: it
+	// comes back through the recycler once released.
+	c.reset(next)
 	return array.MakeFromData(data)
 }
 
@@ -174,17 +187,20 @@ type bytesColumn struct {
 	offsets   []int32
 	data      []byte
 	valid     validity
+	// recycleOffsets and recycleData give back the buffers of released
+	// batches.
+	recycleOffsets, recycleData *recycler
 }
 
 func newBytesColumn(typ arrow.DataType, transform func(dst, v []byte) ([]byte, error), rows int) *bytesColumn {
-	c := &bytesColumn{typ: typ, transform: transform}
+	c := &bytesColumn{typ: typ, transform: transform, recycleOffsets: newRecycler(), recycleData: newRecycler()}
 	c.reset(rows, 0)
 	return c
 }
 
 func (c *bytesColumn) reset(rows, dataBytes int) {
-	c.offsets = make([]int32, 1, rows+1)
-	c.data = make([]byte, 0, dataBytes)
+	c.offsets = append(valuesOf[int32](c.recycleOffsets.get((rows+1)*4)), 0)
+	c.data = c.recycleData.get(dataBytes)
 }
 
 func (c *bytesColumn) appendValue(v []byte) error {
@@ -214,10 +230,11 @@ func (c *bytesColumn) release() {}
 func (c *bytesColumn) array(next int) arrow.Array {
 	n := len(c.offsets) - 1
 	bitmap, nulls := c.valid.take(n)
-	data := array.NewData(c.typ, n, []*memory.Buffer{
-		bitmap, memory.NewBufferBytes(arrow.GetBytes(c.offsets)), memory.NewBufferBytes(c.data),
-	}, nil, nulls, 0)
+	offsets, values := c.recycleOffsets.buffer(bytesOf(c.offsets)), c.recycleData.buffer(c.data)
+	data := array.NewData(c.typ, n, []*memory.Buffer{bitmap, offsets, values}, nil, nulls, 0)
 	defer data.Release()
+	offsets.Release() // data holds them now
+	values.Release()
 	// The next batch likely holds about as many bytes as this one.
 	dataBytes := len(c.data)
 	if next == 0 {

@@ -29,7 +29,8 @@
 //     booleans) or into a column.
 //   - column (columns.go): one result column's values for a batch, kept in
 //     Go slices that become the Arrow array's buffers, without a builder's
-//     per-value bookkeeping.
+//     per-value bookkeeping; a column reuses the buffers of the batches the
+//     sink has released (recycle.go).
 //
 // Column types are resolved (enums, domains and array elements through
 // pg_type) before any row is read, so an unsupported column fails first,
