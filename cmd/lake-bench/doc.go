@@ -19,10 +19,11 @@
 //   - duckdb: DuckDB's postgres_scan copied to one zstd Parquet file;
 //   - connectorx: ConnectorX read_sql to Arrow, written by pyarrow (zstd).
 //
-// Wall time is taken around each child process; its peak RSS and CPU time
-// come from the child's rusage. The tables live in a database of their own (lake_bench)
-// on the test PostgreSQL and are generated once: orders_1m and orders_10m by
-// generate_series, lineitem by DuckDB's TPC-H generator at scale factor 1.
+// Wall time is taken around each child process; its peak RSS and CPU
+// time come from the child's rusage. The tables live in a database of
+// their own (lake_bench) on the test PostgreSQL and are generated once:
+// orders_1m and orders_10m by generate_series, lineitem by DuckDB's TPC-H
+// generator at scale factor 1.
 //
 // It owns cmd/lake-bench and bench/results.md, and nothing else: it drives
 // lake only through its binary and lake.yaml (as a user would), never
