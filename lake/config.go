@@ -100,26 +100,18 @@ type SourceConfig struct {
 	// DefaultSplitSize.
 	SplitSize ByteSize `yaml:"split_size"`
 	// LockTimeout is how long a read waits for a lock on its table (held
-	// by a migration's ALTER TABLE, say) before its table fails: nil means
-	// DefaultLockTimeout, 0 leaves it to the server's setting (by default,
-	// wait as long as it takes). Not for sqlite.
-	LockTimeout *Duration `yaml:"lock_timeout"`
+	// by a migration's ALTER TABLE, say) before its table fails; 0 (set in
+	// the file) leaves it to the server's setting, by default waiting as
+	// long as it takes. DefaultLockTimeout for postgres and mysql sources
+	// that leave it out; sqlite sources have none.
+	LockTimeout Duration `yaml:"lock_timeout"`
 }
 
 // DefaultLockTimeout is how long a read waits for a lock on its table
 // when lake.yaml does not say: long enough for a migration's quick ALTER
 // TABLE, short enough that a table locked all night fails alone, its
 // yesterday staying the latest, instead of holding up the whole night.
-const DefaultLockTimeout = 10 * time.Minute
-
-// LockTimeoutOrDefault is LockTimeout, or DefaultLockTimeout if unset; 0
-// leaves it to the server.
-func (s SourceConfig) LockTimeoutOrDefault() time.Duration {
-	if s.LockTimeout == nil {
-		return DefaultLockTimeout
-	}
-	return time.Duration(*s.LockTimeout)
-}
+const DefaultLockTimeout = Duration(10 * time.Minute)
 
 // TableConfig is one lake table. After loading, exactly one of Table and
 // Query is set and Schema is never empty.
@@ -239,6 +231,9 @@ func (c *Config) applyDefaults(dir string) {
 		s.Name = name
 		if s.Workers == 0 && !c.present("sources."+name+".workers") {
 			s.Workers = DefaultWorkers
+		}
+		if s.Driver != "sqlite" && !c.present("sources."+name+".lock_timeout") {
+			s.LockTimeout = DefaultLockTimeout
 		}
 		if s.Driver == "sqlite" {
 			s.DSN = sqlitePath(dir, s.DSN)

@@ -179,12 +179,6 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 		return
 	}
 	switch v.Kind() {
-	case reflect.Pointer:
-		// An optional value whose zero means something (lock_timeout: 0):
-		// nil when left out.
-		p := reflect.New(v.Type().Elem())
-		d.decode(n, p.Elem(), key)
-		v.Set(p)
 	case reflect.Struct:
 		d.decodeStruct(n, v, key)
 	case reflect.Map:

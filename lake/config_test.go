@@ -897,7 +897,6 @@ func TestLoadConfigFullFile(t *testing.T) {
 	if c.Location == nil || c.Location.String() != "Europe/Paris" {
 		t.Errorf("Location = %v, want Europe/Paris", c.Location)
 	}
-	twoMinutes := Duration(2 * time.Minute)
 	want := Config{
 		Path:          "testdata/full.yaml",
 		Warehouse:     dir + "/warehouse",
@@ -908,7 +907,7 @@ func TestLoadConfigFullFile(t *testing.T) {
 		Sources: map[string]SourceConfig{
 			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db", Workers: 1},
 			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1,
-				LockTimeout: &twoMinutes},
+				LockTimeout: Duration(2 * time.Minute)},
 		},
 		Tables: []TableConfig{
 			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 19},
@@ -963,6 +962,28 @@ func TestS3RetryBudgetReachesTheStore(t *testing.T) {
 				t.Errorf("store retries %d times, waits at most %s; want %d, %s", got.MaxAttempts, got.MaxBackoff, tc.attempts, tc.maxBackoff)
 			}
 		})
+	}
+}
+
+// lock_timeout left out is DefaultLockTimeout for the sources that wait
+// for locks; 0 written in the file stays 0 (the server's setting).
+func TestLockTimeoutDefaultsUnlessSet(t *testing.T) {
+	c, err := parseFile("/srv/lake/lake.yaml", `
+warehouse: /data/warehouse
+sources:
+  pg: {driver: postgres, dsn: "postgres://db.internal/prod"}
+  my: {driver: mysql, dsn: "lake@tcp(db.internal:3306)/shop", lock_timeout: 0}
+  shop: {driver: sqlite, dsn: shop.db}
+tables:
+  - {name: orders, source: pg}
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]Duration{"pg": Duration(10 * time.Minute), "my": 0, "shop": 0} {
+		if got := c.Sources[name].LockTimeout; got != want {
+			t.Errorf("%s: lock_timeout = %v, want %v", name, time.Duration(got), time.Duration(want))
+		}
 	}
 }
 
@@ -1088,7 +1109,7 @@ tables:
 	if c.Warehouse != "/data/sales" {
 		t.Errorf("warehouse = %q", c.Warehouse)
 	}
-	want := SourceConfig{Name: "${SCHEMA}", Driver: "postgres", DSN: "host=db.internal port=5432 password=p$ss", Workers: 1}
+	want := SourceConfig{Name: "${SCHEMA}", Driver: "postgres", DSN: "host=db.internal port=5432 password=p$ss", Workers: 1, LockTimeout: DefaultLockTimeout}
 	if got := c.Sources["${SCHEMA}"]; got != want {
 		t.Errorf("source = %+v, want %+v (keys are not expanded)", got, want)
 	}
@@ -1364,13 +1385,9 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ExampleConfig with Postgres uncommented does not parse:\n%s", err)
 	}
-	prod := c.Sources["prod"]
-	if prod.LockTimeout == nil || prod.LockTimeoutOrDefault() != 10*time.Minute {
-		t.Errorf("prod.lock_timeout = %v, want 10m", prod.LockTimeout)
-	}
-	prod.LockTimeout = nil
-	if want := (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require", Workers: 2}); prod != want {
-		t.Errorf("prod = %+v, want %+v", prod, want)
+	if got, want := c.Sources["prod"], (SourceConfig{Name: "prod", Driver: "postgres", DSN: "postgres://lake:pw@db.internal:5432/prod?sslmode=require",
+		Workers: 2, LockTimeout: Duration(10 * time.Minute)}); got != want {
+		t.Errorf("prod = %+v, want %+v", got, want)
 	}
 	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 47}); got != want {
 		t.Errorf("invoices = %+v, want %+v", got, want)

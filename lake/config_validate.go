@@ -147,8 +147,8 @@ func (v *validator) validateSources() {
 		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
 			v.add(key+".split_size", "a %s source reads every table whole; expected no split_size (only postgres sources read tables in ranges)", s.Driver)
 		}
-		if s.LockTimeout != nil {
-			switch d := time.Duration(*s.LockTimeout); {
+		if v.c.present(key + ".lock_timeout") {
+			switch d := time.Duration(s.LockTimeout); {
 			case s.Driver == "sqlite":
 				v.add(key+".lock_timeout", "a sqlite source is read without waiting for locks; expected no lock_timeout (postgres and mysql sources take one)")
 			case d < 0 || d > 0 && d < time.Second:

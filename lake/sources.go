@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/lake-engine/lake/loaders"
 	"github.com/lake-engine/lake/loaders/mysql"
@@ -27,7 +28,7 @@ func OpenSource(ctx context.Context, sc SourceConfig) (loaders.Source, error) {
 	case "postgres":
 		var pg *postgres.Source
 		if pg, err = postgres.Open(ctx, sc.DSN); err == nil {
-			pg.LockTimeout = sc.LockTimeoutOrDefault()
+			pg.LockTimeout = time.Duration(sc.LockTimeout)
 			src = pg
 		}
 	case "sqlite":
@@ -35,7 +36,7 @@ func OpenSource(ctx context.Context, sc SourceConfig) (loaders.Source, error) {
 	case "mysql":
 		var my *mysql.Source
 		if my, err = mysql.Open(ctx, sc.DSN); err == nil {
-			my.LockTimeout = sc.LockTimeoutOrDefault()
+			my.LockTimeout = time.Duration(sc.LockTimeout)
 			src = my
 		}
 	default:

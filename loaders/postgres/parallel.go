@@ -42,11 +42,7 @@ func (sn *Snapshot) Join(ctx context.Context) (loaders.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, stmt := range []string{
-		"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-		"SET TRANSACTION SNAPSHOT '" + sn.exported + "'",
-		sn.source.setLockTimeout(),
-	} {
+	for _, stmt := range sn.source.begin("SET TRANSACTION SNAPSHOT '" + sn.exported + "'") {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			conn.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("join snapshot %s: %w", sn.exported, err)

@@ -70,14 +70,16 @@ func (s *Source) connect(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// setLockTimeout is the statement that gives a snapshot's transaction the
-// source's LockTimeout: SET LOCAL, so that it ends with the transaction
-// (a pooler's next client never inherits it); a no-op without one.
-func (s *Source) setLockTimeout() string {
-	if s.LockTimeout <= 0 {
-		return "SELECT 1"
+// begin is the statements that open a snapshot's transaction: BEGIN, the
+// statements then (those that must come first, such as SET TRANSACTION
+// SNAPSHOT), and the source's LockTimeout as SET LOCAL, so that it ends
+// with the transaction (a pooler's next client never inherits it).
+func (s *Source) begin(then ...string) []string {
+	stmts := append([]string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}, then...)
+	if s.LockTimeout > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", s.LockTimeout.Milliseconds()))
 	}
-	return fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", s.LockTimeout.Milliseconds())
+	return stmts
 }
 
 // Close releases nothing: snapshots own their connections and must be closed
@@ -94,7 +96,7 @@ func (s *Source) Snapshot(ctx context.Context) (loaders.Snapshot, error) {
 	}
 	// REPEATABLE READ takes its snapshot at the first query, not at BEGIN:
 	// run one now so that the snapshot is as of this call.
-	for _, stmt := range []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", s.setLockTimeout(), "SELECT 1"} {
+	for _, stmt := range append(s.begin(), "SELECT 1") {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			conn.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("begin snapshot: %w", err)
