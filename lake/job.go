@@ -27,6 +27,9 @@ type Job struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Progress is how often a table being read logs a "reading" line with
+	// its rows so far; 0 logs none (`lake run` sets its --progress).
+	Progress time.Duration
 }
 
 // RunOptions select what one run does.

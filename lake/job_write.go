@@ -219,15 +219,18 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 			}
 		})
 	}
+	prog := startProgress(rd.log, j.Progress, j.now, role)
+	defer prog.end()
 	for i, rq := range queries {
 		wg.Go(func() {
-			ranges[i], errs[i+1] = j.readRange(ctx, rd, rq, &stop)
+			ranges[i], errs[i+1] = j.readRange(ctx, rd, rq, &stop, prog)
 			if errs[i+1] != nil {
 				stop.Store(true)
 			}
 		})
 	}
 	wg.Wait()
+	prog.end()
 	if err := firstError(errs); err != nil {
 		return part{}, err
 	}
@@ -278,7 +281,7 @@ type rangeRead struct {
 // readRange reads q with a reader of its own into new files of the
 // attempt. Its Parquet writer exists only while it holds the reader, so
 // the memory of a night is bounded by the workers' row groups.
-func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, stop *atomic.Bool) (rangeRead, error) {
+func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, stop *atomic.Bool, prog *progress) (rangeRead, error) {
 	var out rangeRead
 	err := rd.readers.use(ctx, func(s loaders.Snapshot) error {
 		w := parquetfile.NewWriter(j.parquetOptions(), func(int) (string, parquetfile.Destination, error) {
@@ -286,7 +289,7 @@ func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, sto
 		})
 		defer w.Abort()
 		// Encoding runs beside the read, so the source never waits for it.
-		pipe := loaders.NewPipeSink(stoppableSink{RecordSink: w, stop: stop}, pipeDepth)
+		pipe := loaders.NewPipeSink(stoppableSink{RecordSink: w, stop: stop, progress: prog}, pipeDepth)
 		sink := &schemaSink{RecordSink: pipe}
 		var err error
 		if cr, ok := s.(loaders.CountingReader); ok {

@@ -120,17 +120,23 @@ func (r *readers) Close() error {
 // context instead would make the driver drop the connection.
 var errStopped = errors.New("stopped: another range of the same read failed")
 
-// stoppableSink fails its writes once stop is set.
+// stoppableSink fails its writes once stop is set, and counts the rows it
+// has written into progress.
 type stoppableSink struct {
 	loaders.RecordSink
-	stop *atomic.Bool
+	stop     *atomic.Bool
+	progress *progress
 }
 
 func (s stoppableSink) Write(rec arrow.RecordBatch) error {
 	if s.stop.Load() {
 		return errStopped
 	}
-	return s.RecordSink.Write(rec)
+	if err := s.RecordSink.Write(rec); err != nil {
+		return err
+	}
+	s.progress.add(rec.NumRows())
+	return nil
 }
 
 // firstError is the first error of errs that is not errStopped: the cause.

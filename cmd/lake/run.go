@@ -12,6 +12,7 @@ import (
 func newRunCmd(g *globals) *cobra.Command {
 	var opts lake.RunOptions
 	var asJSON, dryRun bool
+	var progress time.Duration
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the nightly job: snapshot every table into partition ds, then update the clusters",
@@ -42,6 +43,7 @@ code 1 names what failed; 2 means a bad config.`,
 			if dryRun {
 				return printRunPlan(cmd, job, opts, tables)
 			}
+			job.Progress = progress
 			rep, err := job.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
@@ -63,6 +65,7 @@ code 1 names what failed; 2 means a bad config.`,
 	cmd.Flags().StringSliceVar(&opts.Tables, "tables", nil, "only these tables (comma separated)")
 	cmd.Flags().BoolVar(&opts.Full, "full", false, "read incremental tables in full tonight (a tail import), whatever the day")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run report as JSON")
+	cmd.Flags().DurationVar(&progress, "progress", time.Minute, "log each table's rows written so far at this interval while it is read (0: never)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the tables to import and each cluster's statements as of now; run nothing")
 	return cmd
 }

@@ -1,0 +1,110 @@
+package lake_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lake-engine/lake/lake"
+)
+
+// lockedBuffer is a log destination the job's goroutines may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines decodes the JSON log lines written so far and empties the buffer.
+func (b *lockedBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	sc := bufio.NewScanner(&b.buf)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("log line %q: %v", sc.Text(), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// A table being read logs how many rows it has written so far, rising to
+// at most the table's rows, before it commits; with no interval, nothing.
+func TestProgressLogsRowsWhileATableIsRead(t *testing.T) {
+	dir := t.TempDir()
+	s := newShop(t, dir)
+	const orders = 200_000
+	s.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO orders SELECT i, 'new', i * 1.25, '2026-01-01 10:00:00' FROM n`, orders)
+	cfg := writeConfig(t, dir, shopConfig)
+
+	var logs lockedBuffer
+	job, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Progress = time.Millisecond
+	if rep := run(t, job, "2026-01-01"); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
+
+	var progress []map[string]any
+	committed := false
+	for _, l := range logs.lines(t) {
+		if l["table"] != "dwh.orders" {
+			continue
+		}
+		switch l["msg"] {
+		case "reading":
+			if committed {
+				t.Errorf("a progress line after the table committed: %v", l)
+			}
+			progress = append(progress, l)
+		case "committed":
+			committed = true
+		}
+	}
+	if !committed || len(progress) == 0 {
+		t.Fatalf("want progress lines before dwh.orders committed; got %d, committed %v", len(progress), committed)
+	}
+	last := 0.0
+	for _, l := range progress {
+		rows, ok := l["rows"].(float64)
+		if !ok || rows < last || rows > orders {
+			t.Errorf("progress line %v: want rows from %v up to %d", l, last, orders)
+		}
+		if _, ok := l["seconds"].(float64); !ok {
+			t.Errorf("progress line %v has no seconds", l)
+		}
+		last = rows
+	}
+	if last == 0 {
+		t.Errorf("%d progress lines, none with a row written", len(progress))
+	}
+
+	quiet, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := run(t, quiet, "2026-01-02"); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
+	for _, l := range logs.lines(t) {
+		if l["msg"] == "reading" {
+			t.Errorf("a progress line with Progress 0: %v", l)
+		}
+	}
+}
