@@ -1,11 +1,14 @@
 package lake
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lake-engine/lake/partitions"
 )
 
 // progress logs, every interval while one read of a table runs, the rows
@@ -20,11 +23,19 @@ type progress struct {
 	wg   sync.WaitGroup
 }
 
+// previousRead is what the newest earlier partition of a table read for
+// the same part: the progress lines show it beside tonight's rows, as an
+// idea of how far tonight's read has come.
+type previousRead struct {
+	ds   string
+	rows int64
+}
+
 // startProgress starts logging to log every interval, the first line one
 // interval from now; an interval of 0 or less logs nothing. part names the
 // role of the read in a tail import ("tail", "recent"); "" for a table
 // read whole. end stops it.
-func startProgress(log *slog.Logger, interval time.Duration, now func() time.Time, part string) *progress {
+func startProgress(log *slog.Logger, interval time.Duration, now func() time.Time, part string, prev previousRead) *progress {
 	p := &progress{done: make(chan struct{})}
 	if interval <= 0 {
 		return p
@@ -47,6 +58,9 @@ func startProgress(log *slog.Logger, interval time.Duration, now func() time.Tim
 				if part != "" {
 					attrs = append(attrs, "part", part)
 				}
+				if prev.ds != "" {
+					attrs = append(attrs, "previous_rows", prev.rows, "previous_ds", prev.ds)
+				}
 				log.Info("reading", attrs...)
 			}
 		}
@@ -62,4 +76,40 @@ func (p *progress) add(rows int64) { p.rows.Add(rows) }
 func (p *progress) end() {
 	p.once.Do(func() { close(p.done) })
 	p.wg.Wait()
+}
+
+// previousReads is, by role, what the newest earlier partitions read for
+// the parts plan p reads tonight: the whole table for a full import, the
+// rows after the boundary for a recent part (from any incremental
+// partition), the tail of the newest tail import for a tail part. It is
+// best effort: what cannot be read is left out, and logged at debug.
+func (j *Job) previousReads(ctx context.Context, log *slog.Logger, key partitions.Key, p importPlan) map[string]previousRead {
+	out := map[string]previousRead{}
+	prev, err := partitions.Latest(ctx, j.Store, key.Schema, key.Table, key.DS)
+	if err != nil || prev == nil {
+		if err != nil {
+			log.Debug("no previous rows for the progress lines", "err", err)
+		}
+		return out
+	}
+	m := prev.Manifest
+	if p.mode == partitions.ModeFull {
+		out[""] = previousRead{ds: prev.Key.DS, rows: m.TotalRows()}
+		return out
+	}
+	if m.Mode != partitions.ModeFull {
+		out[partitions.RoleRecent] = previousRead{ds: prev.Key.DS, rows: m.TotalRows() - m.Rows.Tail}
+	}
+	if p.mode == partitions.ModeTail {
+		tail := prev
+		if m.Mode != partitions.ModeTail {
+			if tail, err = partitions.LatestTail(ctx, j.Store, key.Schema, key.Table, key.DS); err != nil {
+				log.Debug("no previous rows for the progress lines", "err", err)
+			}
+		}
+		if tail != nil {
+			out[partitions.RoleTail] = previousRead{ds: tail.Key.DS, rows: tail.Manifest.Rows.Tail}
+		}
+	}
+	return out
 }

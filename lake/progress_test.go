@@ -42,25 +42,59 @@ func (b *lockedBuffer) lines(t *testing.T) []map[string]any {
 }
 
 // A table being read logs how many rows it has written so far, rising to
-// at most the table's rows, before it commits; with no interval, nothing.
+// at most the table's rows, before it commits, and from the second night
+// on the rows of the night before; with no interval, nothing.
 func TestProgressLogsRowsWhileATableIsRead(t *testing.T) {
 	dir := t.TempDir()
 	s := newShop(t, dir)
-	const orders = 200_000
-	s.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		INSERT INTO orders SELECT i, 'new', i * 1.25, '2026-01-01 10:00:00' FROM n`, orders)
+	insert := func(first, last int) {
+		s.exec(`WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			INSERT INTO orders SELECT i, 'new', i * 1.25, '2026-01-01 10:00:00' FROM n`, first, last)
+	}
 	cfg := writeConfig(t, dir, shopConfig)
-
 	var logs lockedBuffer
 	job, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	job.Progress = time.Millisecond
-	if rep := run(t, job, "2026-01-01"); rep.Err() != nil {
-		t.Fatal(rep.Err())
+
+	insert(1, 200_000)
+	progress := readingLines(t, job, &logs, "2026-01-01", 200_000)
+	for _, l := range progress {
+		if _, ok := l["previous_rows"]; ok {
+			t.Fatalf("the first night has no previous rows: %v", l)
+		}
+	}
+	insert(200_001, 230_000)
+	for _, l := range readingLines(t, job, &logs, "2026-01-02", 230_000) {
+		if l["previous_rows"] != 200_000.0 || l["previous_ds"] != "2026-01-01" {
+			t.Fatalf("the second night's lines must show the first night's 200000 rows: %v", l)
+		}
 	}
 
+	quiet, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := run(t, quiet, "2026-01-03"); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
+	for _, l := range logs.lines(t) {
+		if l["msg"] == "reading" {
+			t.Errorf("a progress line with Progress 0: %v", l)
+		}
+	}
+}
+
+// readingLines runs the job for ds and returns the progress lines of
+// dwh.orders, checked: before it committed, rows rising to at most
+// orders, at least one line with rows written.
+func readingLines(t *testing.T, job *lake.Job, logs *lockedBuffer, ds string, orders int) []map[string]any {
+	t.Helper()
+	if rep := run(t, job, ds); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
 	var progress []map[string]any
 	committed := false
 	for _, l := range logs.lines(t) {
@@ -78,12 +112,12 @@ func TestProgressLogsRowsWhileATableIsRead(t *testing.T) {
 		}
 	}
 	if !committed || len(progress) == 0 {
-		t.Fatalf("want progress lines before dwh.orders committed; got %d, committed %v", len(progress), committed)
+		t.Fatalf("ds %s: want progress lines before dwh.orders committed; got %d, committed %v", ds, len(progress), committed)
 	}
 	last := 0.0
 	for _, l := range progress {
 		rows, ok := l["rows"].(float64)
-		if !ok || rows < last || rows > orders {
+		if !ok || rows < last || rows > float64(orders) {
 			t.Errorf("progress line %v: want rows from %v up to %d", l, last, orders)
 		}
 		if _, ok := l["seconds"].(float64); !ok {
@@ -92,19 +126,7 @@ func TestProgressLogsRowsWhileATableIsRead(t *testing.T) {
 		last = rows
 	}
 	if last == 0 {
-		t.Errorf("%d progress lines, none with a row written", len(progress))
+		t.Errorf("ds %s: %d progress lines, none with a row written", ds, len(progress))
 	}
-
-	quiet, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := run(t, quiet, "2026-01-02"); rep.Err() != nil {
-		t.Fatal(rep.Err())
-	}
-	for _, l := range logs.lines(t) {
-		if l["msg"] == "reading" {
-			t.Errorf("a progress line with Progress 0: %v", l)
-		}
-	}
+	return progress
 }

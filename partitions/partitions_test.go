@@ -264,3 +264,47 @@ func TestListFindsCommittedPartitionsInOrder(t *testing.T) {
 		t.Fatalf("ListTable = %v, %v", table, err)
 	}
 }
+
+func TestLatestIsTheNewestCommittedPartitionBeforeADS(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	for _, c := range []struct{ ds, mode string }{{"2026-11-20", ModeTail}, {"2026-11-21", ModeRecent}, {"2026-11-23", ModeRecent}} {
+		a, m := writeAttempt(t, store, Key{"dwh", "orders", c.ds}, "r", "z")
+		m.Mode = c.mode
+		if err := a.Commit(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, m := writeAttempt(t, store, Key{"dwh", "customers", "2026-11-22"}, "r", "z")
+	if err := a.Commit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	writeAttempt(t, store, Key{"dwh", "orders", "2026-11-22"}, "inflight", "z")
+
+	for _, c := range []struct {
+		before, latest, tail string
+	}{
+		{"2026-11-24", "2026-11-23", "2026-11-20"},
+		{"2026-11-23", "2026-11-21", "2026-11-20"}, // the attempt of 11-22 is not committed
+		{"2026-11-21", "2026-11-20", "2026-11-20"},
+		{"2026-11-20", "", ""},
+	} {
+		var got, gotTail string
+		p, err := Latest(ctx, store, "dwh", "orders", c.before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != nil {
+			got = p.Key.DS
+		}
+		if p, err = LatestTail(ctx, store, "dwh", "orders", c.before); err != nil {
+			t.Fatal(err)
+		}
+		if p != nil {
+			gotTail = p.Key.DS
+		}
+		if got != c.latest || gotTail != c.tail {
+			t.Errorf("before %s: Latest %q, LatestTail %q; want %q, %q", c.before, got, gotTail, c.latest, c.tail)
+		}
+	}
+}

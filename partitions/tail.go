@@ -12,10 +12,29 @@ import (
 // manifests from the newest ds backwards, so its cost is about the days
 // since the last tail import, not the table's history.
 func LatestTail(ctx context.Context, store warehouse.Store, schema, table, before string) (*Partition, error) {
-	prefix := Key{Schema: schema, Table: table}.TablePrefix()
-	entries, err := store.List(ctx, prefix)
+	p, err := latest(ctx, store, schema, table, before, func(m *Manifest) bool { return m.Mode == ModeTail })
 	if err != nil {
 		return nil, fmt.Errorf("find the tail partition of %s.%s: %w", schema, table, err)
+	}
+	return p, nil
+}
+
+// Latest returns the newest committed partition of schema.table with a ds
+// before before, or nil if there is none. It reads one manifest.
+func Latest(ctx context.Context, store warehouse.Store, schema, table, before string) (*Partition, error) {
+	p, err := latest(ctx, store, schema, table, before, func(*Manifest) bool { return true })
+	if err != nil {
+		return nil, fmt.Errorf("find the latest partition of %s.%s: %w", schema, table, err)
+	}
+	return p, nil
+}
+
+// latest returns the newest committed partition of schema.table with a ds
+// before before whose manifest satisfies want.
+func latest(ctx context.Context, store warehouse.Store, schema, table, before string, want func(*Manifest) bool) (*Partition, error) {
+	entries, err := store.List(ctx, Key{Schema: schema, Table: table}.TablePrefix())
+	if err != nil {
+		return nil, err
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		k, ok := parseManifestKey(entries[i].Key)
@@ -24,9 +43,9 @@ func LatestTail(ctx context.Context, store warehouse.Store, schema, table, befor
 		}
 		m, err := readManifestKey(ctx, store, entries[i].Key)
 		if err != nil {
-			return nil, fmt.Errorf("find the tail partition of %s.%s: %w", schema, table, err)
+			return nil, err
 		}
-		if m.Mode == ModeTail {
+		if want(m) {
 			return &Partition{Key: k, Manifest: m}, nil
 		}
 	}
