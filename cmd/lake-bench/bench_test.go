@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -132,5 +135,32 @@ func TestRangeCopies(t *testing.T) {
 		if got := where(rangeCopies(`"t"`, tc.pages, tc.n)); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%d pages in %d: %q, want %q", tc.pages, tc.n, got, tc.want)
 		}
+	}
+}
+
+func TestRSSAnon(t *testing.T) {
+	status := []byte("Name:\tlake\nVmHWM:\t  118420 kB\nVmRSS:\t  101232 kB\nRssAnon:\t   52408 kB\nRssFile:\t   48824 kB\n")
+	if got := rssAnon(status); got != 52408*1024 {
+		t.Errorf("rssAnon = %d, want %d", got, 52408*1024)
+	}
+	if got := rssAnon([]byte("Name:\tzombie\nState:\tZ (zombie)\n")); got != 0 {
+		t.Errorf("rssAnon of a status without RssAnon = %d, want 0", got)
+	}
+}
+
+// runChild's sampled anonymous memory sees what a child writes into
+// memory, and not more than its peak RSS.
+func TestRunChildSamplesAnonymousMemory(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("RssAnon is read from Linux's /proc")
+	}
+	const size = 64 << 20
+	c, err := runChild(exec.Command("python3", "-c",
+		fmt.Sprintf("import time; b = b'x' * %d; time.sleep(0.3); print(len(b))", size)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.anon < size || c.anon > c.rss {
+		t.Errorf("anon %d bytes, rss %d: want at least the %d bytes written, at most the rss", c.anon, c.rss, size)
 	}
 }

@@ -119,7 +119,7 @@ func (b *bench) runLake(ctx context.Context, dir string, t benchTable, warehouse
 	if len(rep.Tables) != 1 || rep.Tables[0].Status != "committed" {
 		return sample{}, fmt.Errorf("lake did not commit %s: %s", t.name, c.stdout)
 	}
-	s := sample{wall: c.wall, rss: c.rss, cpu: c.cpu, out: rep.Tables[0].Bytes, rows: rep.Tables[0].Rows}
+	s := sample{wall: c.wall, rss: c.rss, anon: c.anon, cpu: c.cpu, out: rep.Tables[0].Bytes, rows: rep.Tables[0].Rows}
 	for _, cl := range rep.Clusters {
 		if cl.Status != "ok" {
 			return sample{}, fmt.Errorf("lake's cluster %s failed: %s", cl.Cluster, cl.Message)

@@ -17,6 +17,9 @@ type sample struct {
 	// rss is the child process's peak resident set in bytes; 0 when the
 	// tool ran inside the harness (raw), which has no rusage of its own.
 	rss int64
+	// anon is the largest anonymous resident memory sampled while the
+	// child ran (see anonSampler); 0 where /proc cannot tell.
+	anon int64
 	// cpu is the child process's user and system CPU time: the tool's own
 	// work, not the PostgreSQL backends serving it; 0 when it ran inside
 	// the harness.
@@ -33,20 +36,27 @@ type sample struct {
 type child struct {
 	wall   time.Duration
 	rss    int64
+	anon   int64
 	cpu    time.Duration
 	stdout []byte
 }
 
-// runChild runs cmd to its end and measures its wall time, peak RSS and
-// CPU time.
+// runChild runs cmd to its end and measures its wall time, peak RSS,
+// peak anonymous memory and CPU time.
 // Output is kept in memory: the tools print a small JSON report on stdout,
 // and stderr is only shown when they fail.
 func runChild(cmd *exec.Cmd) (child, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	c := child{wall: time.Since(start), stdout: stdout.Bytes()}
+	err := cmd.Start()
+	var anon int64
+	if err == nil {
+		sampler := sampleAnon(cmd.Process.Pid)
+		err = cmd.Wait()
+		anon = sampler.stop()
+	}
+	c := child{wall: time.Since(start), anon: anon, stdout: stdout.Bytes()}
 	if err != nil {
 		return c, fmt.Errorf("%s: %w: %s", cmd.Args[0], err, tail(stderr.Bytes()))
 	}

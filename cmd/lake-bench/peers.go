@@ -50,5 +50,5 @@ func (b *bench) runPeer(ctx context.Context, prefix string, args func(out string
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{wall: c.wall, rss: c.rss, cpu: c.cpu, out: fi.Size(), rows: printed.Rows}, nil
+	return sample{wall: c.wall, rss: c.rss, anon: c.anon, cpu: c.cpu, out: fi.Size(), rows: printed.Rows}, nil
 }

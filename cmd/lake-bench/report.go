@@ -37,6 +37,7 @@ type figures struct {
 	ok      bool
 	wall    time.Duration
 	rss     int64
+	anon    int64
 	cpu     time.Duration
 	out     int64
 	cluster time.Duration
@@ -47,12 +48,12 @@ func (r toolResult) median() figures {
 		return figures{}
 	}
 	var walls, cpus, clusters []time.Duration
-	var rss, out []int64
+	var rss, anon, out []int64
 	for _, s := range r.samples {
 		walls, cpus, clusters = append(walls, s.wall), append(cpus, s.cpu), append(clusters, s.cluster)
-		rss, out = append(rss, s.rss), append(out, s.out)
+		rss, anon, out = append(rss, s.rss), append(anon, s.anon), append(out, s.out)
 	}
-	return figures{ok: true, wall: median(walls), rss: median(rss), cpu: median(cpus), out: median(out), cluster: median(clusters)}
+	return figures{ok: true, wall: median(walls), rss: median(rss), anon: median(anon), cpu: median(cpus), out: median(out), cluster: median(clusters)}
 }
 
 // spread is the shortest and the longest wall time of the samples.
@@ -103,7 +104,7 @@ func (r report) failures() int {
 }
 
 // columns of a table's figures, shared by the text and markdown forms.
-var columns = []string{"tool", "wall s (min–max)", "rows/s", "source MB/s", "CPU s", "peak RSS MB", "output MB", "time / lake-local"}
+var columns = []string{"tool", "wall s (min–max)", "rows/s", "source MB/s", "CPU s", "peak RSS MB", "anon MB", "output MB", "time / lake-local"}
 
 // rows renders the figures of one table, one row per tool, and the notes
 // that go under it.
@@ -113,11 +114,11 @@ func (t tableResult) rows() (rows [][]string, notes []string) {
 		f := tr.median()
 		switch {
 		case tr.unavailable != "":
-			rows = append(rows, []string{tr.name, "not installed", "", "", "", "", "", ""})
+			rows = append(rows, []string{tr.name, "not installed", "", "", "", "", "", "", ""})
 			notes = append(notes, fmt.Sprintf("%s did not run: %s", tr.name, tr.unavailable))
 			continue
 		case tr.err != nil:
-			rows = append(rows, []string{tr.name, "failed", "", "", "", "", "", ""})
+			rows = append(rows, []string{tr.name, "failed", "", "", "", "", "", "", ""})
 			notes = append(notes, fmt.Sprintf("%s failed: %s", tr.name, oneLine(tr.err.Error())))
 			continue
 		case !f.ok:
@@ -136,15 +137,18 @@ func (t tableResult) rows() (rows [][]string, notes []string) {
 			wall,
 			thousands(int64(float64(t.table.rows) / secs)),
 			fmt.Sprintf("%.0f", mb(t.sourceBytes)/secs),
-			"—", "—", "—", "—",
+			"—", "—", "—", "—", "—",
 		}
 		if !strings.HasPrefix(tr.name, "raw") {
 			row[4] = fmt.Sprintf("%.2f", f.cpu.Seconds())
 			row[5] = fmt.Sprintf("%.0f", mb(f.rss))
-			row[6] = fmt.Sprintf("%.1f", mb(f.out))
+			if f.anon > 0 {
+				row[6] = fmt.Sprintf("%.0f", mb(f.anon))
+			}
+			row[7] = fmt.Sprintf("%.1f", mb(f.out))
 		}
 		if ref.ok {
-			row[7] = fmt.Sprintf("%.2f", secs/ref.wall.Seconds())
+			row[8] = fmt.Sprintf("%.2f", secs/ref.wall.Seconds())
 		}
 		rows = append(rows, row)
 		if f.cluster > 0 {
@@ -237,7 +241,12 @@ and the registration on the DuckDB catalog that lake.yaml must name (lake
 refuses `+"`clusters: []`"+`); for the Python peers, the interpreter's start-up and
 imports too. CPU s is the child's user and system CPU time: the tool's own
 work, not that of the PostgreSQL backends serving it, which share the same
-cores. Peak RSS is the child's `+"`ru_maxrss`"+`. Source MB/s is the size of
+cores. Peak RSS is the child's `+"`ru_maxrss`"+`, which also counts the pages of
+its executable and libraries that it has touched: for lake, whose binary links
+DuckDB, tens of MB, the same for any table, more or fewer with what the page
+cache holds. Anon MB is the largest anonymous resident memory (`+"`RssAnon`"+` in
+`+"`/proc/PID/status`"+`, read every 10 ms while the child runs): the memory the
+tool took for its work. Source MB/s is the size of
 the table's binary COPY stream divided by the wall time, the same numerator
 for every tool. MB are 10^6 bytes. Each run writes into a fresh folder or S3
 prefix, removed afterwards. The tables are made once and kept in the

@@ -122,6 +122,10 @@ func (r report) rssCheck() check {
 	}
 	growth := float64(big.rss)/float64(small.rss) - 1
 	c.figures = fmt.Sprintf("%.0f MB (orders_1m: %.0f MB, %+.0f%%)", mb(big.rss), mb(small.rss), growth*100)
+	if big.anon > 0 && small.anon > 0 {
+		c.figures += fmt.Sprintf("; anonymous memory %.0f MB (orders_1m: %.0f MB, %+.0f%%)",
+			mb(big.anon), mb(small.anon), (float64(big.anon)/float64(small.anon)-1)*100)
+	}
 	c.verdict = verdict(big.rss <= maxRSS10m && growth <= maxRSSGrowth)
 	return c
 }
