@@ -11,10 +11,10 @@
 //     resolved against the file's folder; secrets never appear in errors.
 //   - Table: a lake table (schema.name) filled from one source table or one
 //     query into write-once ds=YYYY-MM-DD partitions.
-//   - Source: a production database (SQLite or Postgres) that tables are read
-//     from, named in the config and opened by loaders.
+//   - Source: a production database (PostgreSQL, MySQL/MariaDB or SQLite)
+//     that tables are read from, named in the config and opened by loaders.
 //   - Cluster: a query engine where tables and their <table>_latest views are
-//     registered (DuckDB now; Trino and Presto later).
+//     registered (DuckDB, Trino, Presto).
 //   - Job: the nightly work for one ds: snapshot the selected tables, commit
 //     their partitions, then register them and flip views on every cluster.
 //   - Run: one execution of the Job, with its own id; a rerun of a committed
@@ -25,6 +25,8 @@
 //     ranges of split tables, queue for them; each range writes Parquet
 //     files of its own into the table's attempt. planSplit says in how
 //     many ranges a table is read: split: N, or by its size.
+//   - progress: the "reading" lines a table's read logs every
+//     Job.Progress, beside what the newest earlier partition read.
 //
 // This package must not speak to databases or engines itself: loaders read
 // sources, partitions owns the commit protocol, sql and views talk to

@@ -28,7 +28,13 @@ const (
 	maxParts        = 10000
 	copyPartSize    = 512 << 20
 	maxDeleteBatch  = 1000
-	DefaultPartSize = 16 << 20
+	// DefaultPartSize is the AWS CLI's. An upload holds its part buffers
+	// for its whole life, and the garbage collector lets the heap grow by
+	// half of them again (GOGC=50): TPC-H lineitem written to S3 peaked at
+	// 361-366 MB of RSS with 16 MiB parts and 290-307 MB with 8 MiB, at
+	// the same speed. Four parts of 8 MiB in flight still carry far more
+	// than the 20-30 MB/s of Parquet one reader makes.
+	DefaultPartSize = 8 << 20
 	// DefaultUploadConcurrency is how many parts of one object are uploaded
 	// at once.
 	DefaultUploadConcurrency = 4
