@@ -23,11 +23,11 @@ import (
 
 // Limits of S3 multipart uploads.
 const (
-	MinPartSize     = 5 << 20
-	MaxPartSize     = 5 << 30
-	maxParts        = 10000
-	copyPartSize    = 512 << 20
-	maxDeleteBatch  = 1000
+	MinPartSize    = 5 << 20
+	MaxPartSize    = 5 << 30
+	maxParts       = 10000
+	copyPartSize   = 512 << 20
+	maxDeleteBatch = 1000
 	// DefaultPartSize is the AWS CLI's. An upload holds its part buffers
 	// for its whole life, and the garbage collector lets the heap grow by
 	// half of them again (GOGC=50): TPC-H lineitem written to S3 peaked at
