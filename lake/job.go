@@ -178,7 +178,7 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 		case errors.Is(err, partitions.ErrNotCommitted):
 			todo = append(todo, t)
 		default:
-			results = append(results, failed(t, ds, 0, err))
+			results = append(results, failed(t, ds, 0, whyStopped(ctx, err)))
 		}
 	}
 	if len(todo) == 0 {
@@ -188,7 +188,7 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 	src, err := OpenSource(ctx, sc)
 	if err != nil {
 		for _, t := range todo {
-			results = append(results, failed(t, ds, 0, err))
+			results = append(results, failed(t, ds, 0, whyStopped(ctx, err)))
 		}
 		return results
 	}
@@ -197,7 +197,7 @@ func (j *Job) runSource(ctx context.Context, log *slog.Logger, runID, ds string,
 	if err != nil {
 		err = fmt.Errorf("source %s: %w", sc.Name, err)
 		for _, t := range todo {
-			results = append(results, failed(t, ds, 0, err))
+			results = append(results, failed(t, ds, 0, whyStopped(ctx, err)))
 		}
 		return results
 	}
@@ -246,6 +246,20 @@ func failed(t TableConfig, ds string, secs float64, err error) TableResult {
 	return TableResult{Table: t.Schema + "." + t.Name, DS: ds, Status: StatusFailed, Seconds: secs, Message: err.Error()}
 }
 
+// whyStopped adds to err, once ctx is done, that the run was stopped and,
+// when the context knows, why: a table cut off by a cron job's timeout or
+// a deploy's SIGTERM says "terminated signal received", not only "context
+// canceled" somewhere down in a driver's error.
+func whyStopped(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != ctx.Err() {
+		return fmt.Errorf("%w (the run was stopped: %v)", err, cause)
+	}
+	return fmt.Errorf("%w (the run was stopped)", err)
+}
+
 // importTable writes one partition: read the table in
 // the snapshot into Parquet files of a new attempt, verify them, commit.
 func (j *Job) importTable(ctx context.Context, log *slog.Logger, r *readers, sc SourceConfig, t TableConfig,
@@ -264,6 +278,7 @@ func (j *Job) importTable(ctx context.Context, log *slog.Logger, r *readers, sc 
 		// Committed and complete: report it so, with the warning.
 		log.Warn("committed, but this run's leftovers could not be removed; a later run sweeps them", "err", err)
 	case err != nil:
+		err = whyStopped(ctx, err)
 		log.Error("table failed; its latest partition stays as it was", "err", err)
 		return failed(t, ds, secs, err)
 	}
@@ -310,7 +325,7 @@ func (j *Job) syncClusters(ctx context.Context, log *slog.Logger, only string) [
 	if err != nil {
 		var out []ClusterResult
 		for _, c := range clusters {
-			out = append(out, ClusterResult{Cluster: c.Name(), Status: "failed", Message: "list warehouse: " + err.Error()})
+			out = append(out, ClusterResult{Cluster: c.Name(), Status: "failed", Message: whyStopped(ctx, fmt.Errorf("list warehouse: %w", err)).Error()})
 		}
 		return out
 	}
@@ -322,7 +337,7 @@ func (j *Job) syncClusters(ctx context.Context, log *slog.Logger, only string) [
 	for _, r := range views.SyncAll(ctx, log, clusters, tables) {
 		cr := ClusterResult{Cluster: r.Cluster, Status: "ok", Seconds: r.Elapsed.Seconds()}
 		if r.Err != nil {
-			cr.Status, cr.Message = "failed", r.Err.Error()
+			cr.Status, cr.Message = "failed", whyStopped(ctx, r.Err).Error()
 		} else if len(errs) > 0 {
 			cr.Status, cr.Message = "failed", errors.Join(errs...).Error()
 		}

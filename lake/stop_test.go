@@ -1,0 +1,93 @@
+package lake_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lake-engine/lake/lake"
+	"github.com/lake-engine/lake/partitions"
+)
+
+// cancelWhileReading cancels a run, with cause, from its first progress
+// line that counts rows: a stop in the middle of a table's read, as a
+// cron job's timeout or a deploy's SIGTERM makes one.
+type cancelWhileReading struct {
+	slog.Handler
+	cancel context.CancelCauseFunc
+	cause  error
+}
+
+func (h cancelWhileReading) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "reading" {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "rows" && a.Value.Int64() > 0 {
+				h.cancel(h.cause)
+			}
+			return true
+		})
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h cancelWhileReading) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return cancelWhileReading{Handler: h.Handler.WithAttrs(attrs), cancel: h.cancel, cause: h.cause}
+}
+
+func (h cancelWhileReading) WithGroup(name string) slog.Handler {
+	return cancelWhileReading{Handler: h.Handler.WithGroup(name), cancel: h.cancel, cause: h.cause}
+}
+
+// A run stopped in the middle of a read commits nothing for that night,
+// leaves the night before as the latest, and says why each table and
+// cluster failed: the stop and its cause, not only "context canceled".
+func TestARunStoppedMidReadSaysWhyAndCommitsNothing(t *testing.T) {
+	dir := t.TempDir()
+	s := newShop(t, dir)
+	s.addOrders(1, 10)
+	cfg := writeConfig(t, dir, shopConfig)
+	if rep := run(t, newJob(t, cfg), "2026-01-01"); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
+	s.exec(`WITH RECURSIVE n(i) AS (SELECT 11 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+		INSERT INTO orders SELECT i, 'new', i * 1.25, '2026-01-01 10:00:00' FROM n`)
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigterm := errors.New("terminated signal received")
+	var logs lockedBuffer
+	job, err := lake.NewJob(cfg, slog.New(cancelWhileReading{Handler: slog.NewJSONHandler(&logs, nil), cancel: cancel, cause: sigterm}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Progress = time.Millisecond
+	rep, err := job.Run(ctx, lake.RunOptions{DS: "2026-01-02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("the run ended before any progress line counted rows; nothing was stopped")
+	}
+	for _, r := range rep.Tables {
+		if r.Table != "dwh.orders" {
+			continue
+		}
+		if r.Status != lake.StatusFailed || !strings.Contains(r.Message, "(the run was stopped: terminated signal received)") {
+			t.Errorf("dwh.orders: %s %q; want failed, saying the run was stopped and why", r.Status, r.Message)
+		}
+	}
+	for _, c := range rep.Clusters {
+		if c.Status != "failed" || !strings.Contains(c.Message, "the run was stopped: terminated signal received") {
+			t.Errorf("cluster %s: %s %q; want failed, saying the run was stopped and why", c.Cluster, c.Status, c.Message)
+		}
+	}
+	if _, err := partitions.ReadManifest(context.Background(), job.Store, partitions.Key{Schema: "dwh", Table: "orders", DS: "2026-01-02"}); !errors.Is(err, partitions.ErrNotCommitted) {
+		t.Errorf("dwh.orders ds=2026-01-02 after the stop: %v; want not committed", err)
+	}
+	if got := query(t, cfg, "SELECT ds, count(*) FROM dwh.orders_latest GROUP BY ds"); got != "2026-01-01,10" {
+		t.Errorf("orders_latest after the stop: %q; want the night before's 10 orders", got)
+	}
+}
