@@ -227,7 +227,11 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 			}
 		})
 	}
-	prog := startProgress(rd.log, j.Progress, j.now, role, rd.previous[role])
+	var about []any
+	if j.Progress > 0 {
+		about = j.progressAbout(ctx, rd, q, role)
+	}
+	prog := startProgress(rd.log, j.Progress, j.now, about...)
 	defer prog.end()
 	for i, rq := range queries {
 		wg.Go(func() {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lake-engine/lake/loaders"
 	"github.com/lake-engine/lake/partitions"
 )
 
@@ -32,10 +33,10 @@ type previousRead struct {
 }
 
 // startProgress starts logging to log every interval, the first line one
-// interval from now; an interval of 0 or less logs nothing. part names the
-// role of the read in a tail import ("tail", "recent"); "" for a table
-// read whole. end stops it.
-func startProgress(log *slog.Logger, interval time.Duration, now func() time.Time, part string, prev previousRead) *progress {
+// interval from now, with the rows so far, the seconds since the start and
+// their ratio, then the attributes of about (what the read is, what to
+// compare it with); an interval of 0 or less logs nothing. end stops it.
+func startProgress(log *slog.Logger, interval time.Duration, now func() time.Time, about ...any) *progress {
 	p := &progress{done: make(chan struct{})}
 	if interval <= 0 {
 		return p
@@ -55,17 +56,44 @@ func startProgress(log *slog.Logger, interval time.Duration, now func() time.Tim
 				if secs > 0 {
 					attrs = append(attrs, "rows_per_second", int64(float64(rows)/secs))
 				}
-				if part != "" {
-					attrs = append(attrs, "part", part)
-				}
-				if prev.ds != "" {
-					attrs = append(attrs, "previous_rows", prev.rows, "previous_ds", prev.ds)
-				}
-				log.Info("reading", attrs...)
+				log.Info("reading", append(attrs, about...)...)
 			}
 		}
 	})
 	return p
+}
+
+// progressAbout is what the progress lines of one read of q say besides
+// its rows: the part of a tail import it is (role "tail" or "recent"),
+// what the newest earlier partition read for that part, and the source's
+// estimate of the table's rows (loaders.RowEstimator), looked up now with
+// one of the readers. It never fails: what cannot be known is left out,
+// and why is logged at debug.
+func (j *Job) progressAbout(ctx context.Context, rd partReader, q loaders.Query, role string) []any {
+	var about []any
+	if role != "" {
+		about = append(about, "part", role)
+	}
+	if prev, ok := rd.previous[role]; ok {
+		about = append(about, "previous_rows", prev.rows, "previous_ds", prev.ds)
+	}
+	var (
+		estimate int64
+		known    bool
+	)
+	err := rd.readers.use(ctx, func(s loaders.Snapshot) (err error) {
+		if e, ok := s.(loaders.RowEstimator); ok {
+			estimate, known, err = e.EstimateRows(ctx, q)
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		rd.log.Debug("no estimate of the table's rows for the progress lines", "err", err)
+	case known:
+		about = append(about, "table_rows_estimate", estimate)
+	}
+	return about
 }
 
 // add counts rows written; it is called by every range of the read.

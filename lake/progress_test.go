@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -129,4 +130,36 @@ func readingLines(t *testing.T, job *lake.Job, logs *lockedBuffer, ds string, or
 		t.Errorf("ds %s: %d progress lines, none with a row written", ds, len(progress))
 	}
 	return progress
+}
+
+// On PostgreSQL, the progress lines also give the planner's estimate of
+// the table's rows, which the first night has nothing else to compare with.
+func TestProgressGivesThePostgreSQLEstimate(t *testing.T) {
+	dsn, _ := newSourceDB(t,
+		`CREATE TABLE orders (id int, note text)`,
+		`INSERT INTO orders SELECT i, 'order ' || i FROM generate_series(1, 300000) AS i`,
+		`VACUUM orders`, // reltuples: every row counted
+	)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`
+warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
+sources:
+  pg: {driver: postgres, dsn: %q}
+tables:
+  - {name: orders, source: pg}
+clusters:
+  - {name: local, engine: duckdb, path: ./lake.duckdb}
+`, dsn))
+	var logs lockedBuffer
+	job, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Progress = time.Millisecond
+	for _, l := range readingLines(t, job, &logs, "2026-01-01", 300_000) {
+		if l["table_rows_estimate"] != 300_000.0 {
+			t.Fatalf("progress line %v: want table_rows_estimate 300000", l)
+		}
+	}
 }

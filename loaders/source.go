@@ -192,6 +192,17 @@ type CountingReader interface {
 	ReadCounted(ctx context.Context, q Query, opts ReadOptions, sink RecordSink) (sent int64, err error)
 }
 
+// RowEstimator is a Snapshot whose source keeps an estimate of how many
+// rows a table holds (PostgreSQL: pg_class.reltuples; MySQL: TABLE_ROWS),
+// which it returns without reading the table. lake shows it beside a long
+// read's progress; it is never used to check anything.
+type RowEstimator interface {
+	// EstimateRows returns the estimate for q's whole table, whatever its
+	// Slice or Blocks; ok is false for a SELECT and for a table the source
+	// has no estimate of.
+	EstimateRows(ctx context.Context, q Query) (rows int64, ok bool, err error)
+}
+
 // Joiner is a Snapshot that more connections can share, so that several
 // tables, or several ranges of one table, are read at once and still agree
 // with each other (PostgreSQL: pg_export_snapshot and SET TRANSACTION

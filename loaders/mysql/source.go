@@ -188,6 +188,40 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	return n, nil
 }
 
+// EstimateRows returns the server's estimate of the rows of q's table,
+// information_schema.TABLES.TABLE_ROWS: InnoDB's, from sampled pages, can
+// be off by half. A SELECT, a view and an empty or never sampled table
+// have none.
+func (sn *Snapshot) EstimateRows(ctx context.Context, q loaders.Query) (int64, bool, error) {
+	if q.Table == "" {
+		return 0, false, nil
+	}
+	if sn.conn == nil {
+		return 0, false, fmt.Errorf("estimate the rows of %s: snapshot is closed", queryName(q))
+	}
+	var db sql.NullString
+	name := q.Table
+	if d, t, ok := strings.Cut(q.Table, "."); ok {
+		db, name = sql.NullString{String: d, Valid: true}, t
+	}
+	var rows sql.NullInt64
+	err := sn.inSavepoint(ctx, func() error {
+		err := sn.conn.QueryRowContext(ctx, `SELECT TABLE_ROWS FROM information_schema.TABLES
+			WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`, db, name).Scan(&rows)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("estimate the rows of %s: %w", queryName(q), err)
+	}
+	if !rows.Valid || rows.Int64 <= 0 {
+		return 0, false, nil
+	}
+	return rows.Int64, true, nil
+}
+
 // inSavepoint runs fn, which only reads, between a savepoint and a
 // rollback to it: the rollback frees the metadata locks fn took, as
 // mysqldump --single-transaction does after each table. A transaction

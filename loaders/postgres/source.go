@@ -168,6 +168,31 @@ func (sn *Snapshot) Count(ctx context.Context, q loaders.Query) (int64, error) {
 	return n, nil
 }
 
+// EstimateRows returns the planner's estimate of the rows of q's table,
+// pg_class.reltuples, which VACUUM and ANALYZE keep (autovacuum, on most
+// servers). A table never vacuumed nor analyzed has none (-1 since
+// PostgreSQL 14, 0 before, as an empty table has), nor has a SELECT.
+func (sn *Snapshot) EstimateRows(ctx context.Context, q loaders.Query) (int64, bool, error) {
+	if q.Table == "" {
+		return 0, false, nil
+	}
+	table, err := quoteTable(q.Table)
+	if err != nil {
+		return 0, false, err
+	}
+	var rows float64
+	err = sn.savepoint(ctx, "estimate "+queryName(q), func() error {
+		return sn.conn.QueryRow(ctx, `SELECT reltuples FROM pg_catalog.pg_class WHERE oid = $1::regclass`, table).Scan(&rows)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("estimate the rows of %s: %w", queryName(q), err)
+	}
+	if rows <= 0 {
+		return 0, false, nil
+	}
+	return int64(rows), true, nil
+}
+
 // sliceParams encodes a slice's bound for the parameter types the server
 // inferred from the column.
 func sliceParams(s *loaders.Slice, oids []uint32) ([][]byte, error) {
