@@ -26,7 +26,8 @@
 //     files of its own into the table's attempt. planSplit says in how
 //     many ranges a table is read: split: N, or by its size.
 //   - progress: the "reading" lines a table's read logs every
-//     Job.Progress, beside what the newest earlier partition read.
+//     Job.Progress, beside what the newest earlier partition read and the
+//     source's estimate of the table's rows.
 //
 // This package must not speak to databases or engines itself: loaders read
 // sources, partitions owns the commit protocol, sql and views talk to
