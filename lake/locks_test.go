@@ -2,7 +2,6 @@ package lake_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -36,19 +35,8 @@ func TestLockedTableFailsAloneAfterLockTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  pg: {driver: postgres, dsn: %q, lock_timeout: 1s}
-tables:
-  - {name: before_it, source: pg}
-  - {name: locked, source: pg}
-  - {name: after_it, source: pg}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+	cfg := pgConfig(t, t.TempDir(), dsn, ", lock_timeout: 1s",
+		"{name: before_it, source: pg}", "{name: locked, source: pg}", "{name: after_it, source: pg}")
 	rep := run(t, newJob(t, cfg), "2026-11-20")
 	got := map[string]lake.TableResult{}
 	for _, tr := range rep.Tables {

@@ -164,18 +164,7 @@ func TestFailedRangeFailsItsTableOnly(t *testing.T) {
 		`CREATE TABLE ok (id int, pad text)`,
 		`INSERT INTO ok SELECT i, repeat('y', 100) FROM generate_series(1, 50000) i`,
 	)
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  pg: {driver: postgres, dsn: %q, workers: 2}
-tables:
-  - {name: bad, source: pg, split: 3}
-  - {name: ok, source: pg, split: 2}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+	cfg := pgConfig(t, t.TempDir(), dsn, ", workers: 2", "{name: bad, source: pg, split: 3}", "{name: ok, source: pg, split: 2}")
 	rep := run(t, newJob(t, cfg), "2026-11-20")
 	if got := statuses(rep); got != "dwh.bad=failed dwh.ok=committed" {
 		t.Fatalf("%s\n%+v", got, rep.Tables)
@@ -209,21 +198,12 @@ func TestBigTablesAreReadInRangesWithoutSplit(t *testing.T) {
 		`CREATE TABLE small (id int)`,
 		`INSERT INTO small VALUES (1), (2)`,
 	)
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  pg: {driver: postgres, dsn: %q, workers: 3, split_size: 64KiB}
-tables:
-  - {name: big, source: pg}
-  - {name: kept_whole, source: pg, split: 1}
-  - {name: medium, source: pg}
-  - {name: small, source: pg}
-  - {name: picked, source: pg, query: "SELECT id FROM big WHERE id <= 10"}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+	cfg := pgConfig(t, t.TempDir(), dsn, ", workers: 3, split_size: 64KiB",
+		"{name: big, source: pg}",
+		"{name: kept_whole, source: pg, split: 1}",
+		"{name: medium, source: pg}",
+		"{name: small, source: pg}",
+		`{name: picked, source: pg, query: "SELECT id FROM big WHERE id <= 10"}`)
 	job := newJob(t, cfg)
 	rep := run(t, job, "2026-11-20")
 	if err := rep.Err(); err != nil {

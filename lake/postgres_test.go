@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lake-engine/lake/lake"
 	"github.com/lake-engine/lake/localstack/testenv"
 	"github.com/lake-engine/lake/partitions"
 )
@@ -32,6 +33,27 @@ func newSourceDB(t *testing.T, setup ...string) (string, *pgx.Conn) {
 		}
 	}
 	return dsn, conn
+}
+
+// pgConfig writes in dir a lake.yaml that reads tables from one
+// PostgreSQL source "pg" at dsn, its other keys in sourceKeys (", workers:
+// 2"), into a local warehouse with a DuckDB catalog. tables are the
+// entries of tables: in flow style ("{name: orders, source: pg}").
+func pgConfig(t *testing.T, dir, dsn, sourceKeys string, tables ...string) *lake.Config {
+	t.Helper()
+	var s strings.Builder
+	fmt.Fprintf(&s, `
+warehouse: ./warehouse
+max_ds_age: 3650d # the tests replay fixed nights long past
+sources:
+  pg: {driver: postgres, dsn: %q%s}
+tables:
+`, dsn, sourceKeys)
+	for _, table := range tables {
+		fmt.Fprintf(&s, "  - %s\n", table)
+	}
+	s.WriteString("clusters:\n  - {name: local, engine: duckdb, path: ./lake.duckdb}\n")
+	return writeConfig(t, dir, s.String())
 }
 
 // A night from a real PostgreSQL: every table of the source in one

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -140,17 +139,7 @@ func TestProgressGivesThePostgreSQLEstimate(t *testing.T) {
 		`INSERT INTO orders SELECT i, 'order ' || i FROM generate_series(1, 300000) AS i`,
 		`VACUUM orders`, // reltuples: every row counted
 	)
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  pg: {driver: postgres, dsn: %q}
-tables:
-  - {name: orders, source: pg}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+	cfg := pgConfig(t, t.TempDir(), dsn, "", "{name: orders, source: pg}")
 	var logs lockedBuffer
 	job, err := lake.NewJob(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {

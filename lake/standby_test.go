@@ -3,7 +3,6 @@ package lake_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -36,18 +35,8 @@ func TestStandbyCancellingTheSnapshotFailsTablesWithItsCause(t *testing.T) {
 
 	dir := t.TempDir()
 	config := func(dsn string) *lake.Config {
-		return writeConfig(t, dir, fmt.Sprintf(`
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  replica: {driver: postgres, dsn: %q}
-tables:
-  - {name: before_it, source: replica}
-  - {name: conflicted, source: replica}
-  - {name: after_it, source: replica}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`, dsn))
+		return pgConfig(t, dir, dsn, "",
+			"{name: before_it, source: pg}", "{name: conflicted, source: pg}", "{name: after_it, source: pg}")
 	}
 	cfg := config(standbyDSN)
 	if rep := run(t, newJob(t, cfg), "2026-11-19"); rep.Err() != nil {
