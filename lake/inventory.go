@@ -88,14 +88,14 @@ func FindManifest(ctx context.Context, cfg *Config, store warehouse.Store, table
 		}
 	}
 	if ds == "" {
-		parts, err := partitions.ListTable(ctx, store, schema, name)
+		p, err := partitions.Latest(ctx, store, schema, name, "")
 		if err != nil {
 			return nil, err
 		}
-		if len(parts) == 0 {
+		if p == nil {
 			return nil, fmt.Errorf("table %s.%s has no committed partition in %s; `lake ls` lists what there is", schema, name, store)
 		}
-		return parts[len(parts)-1].Manifest, nil
+		return p.Manifest, nil
 	}
 	if _, err := ParseDS(ds); err != nil {
 		return nil, err

@@ -31,9 +31,6 @@ func (j *Job) writePartition(ctx context.Context, log *slog.Logger, r *readers, 
 		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
 	}
 	rd := partReader{readers: r, log: log, split: planSplit(sc, t)}
-	if j.Progress > 0 {
-		rd.previous = j.previousReads(ctx, log, key, p)
-	}
 	m, err := j.writeAttempt(ctx, log, rd, sc, key, runID, snapshotAt, base, p)
 	var changed *columnsChangedError
 	if errors.As(err, &changed) {
@@ -41,9 +38,6 @@ func (j *Job) writePartition(ctx context.Context, log *slog.Logger, r *readers, 
 		// on the columns; only a new tail import makes them agree again.
 		p = j.tailPlan(t, key.DS, changed.Error())
 		log.Info("importing the tail", "reason", p.reason, "bound", p.bound.date)
-		if j.Progress > 0 {
-			rd.previous = j.previousReads(ctx, log, key, p)
-		}
 		m, err = j.writeAttempt(ctx, log, rd, sc, key, runID, snapshotAt, base, p)
 	}
 	return m, err
@@ -183,8 +177,6 @@ type partReader struct {
 	attempt *partitions.Attempt
 	// seq numbers the attempt's files, whichever range writes them.
 	seq *atomic.Int64
-	// previous is, by role, what earlier partitions read (progress lines).
-	previous map[string]previousRead
 }
 
 // readPart counts and reads q in the snapshot into Parquet files of the

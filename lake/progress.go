@@ -74,7 +74,7 @@ func (j *Job) progressAbout(ctx context.Context, rd partReader, q loaders.Query,
 	if role != "" {
 		about = append(about, "part", role)
 	}
-	if prev, ok := rd.previous[role]; ok {
+	if prev, ok := j.previousRead(ctx, rd.log, rd.attempt.Key(), role); ok {
 		about = append(about, "previous_rows", prev.rows, "previous_ds", prev.ds)
 	}
 	var (
@@ -106,38 +106,35 @@ func (p *progress) end() {
 	p.wg.Wait()
 }
 
-// previousReads is, by role, what the newest earlier partitions read for
-// the parts plan p reads tonight: the whole table for a full import, the
-// rows after the boundary for a recent part (from any incremental
-// partition), the tail of the newest tail import for a tail part. It is
-// best effort: what cannot be read is left out, and logged at debug.
-func (j *Job) previousReads(ctx context.Context, log *slog.Logger, key partitions.Key, p importPlan) map[string]previousRead {
-	out := map[string]previousRead{}
-	prev, err := partitions.Latest(ctx, j.Store, key.Schema, key.Table, key.DS)
-	if err != nil || prev == nil {
-		if err != nil {
-			log.Debug("no previous rows for the progress lines", "err", err)
+// previousRead is what the newest partition before key's ds read for the
+// part role names: for a table read whole ("") all its rows; for the rows
+// after the boundary ("recent") those of the newest incremental partition;
+// for the tail ("tail") those of the newest tail import. ok is false when
+// there is none, or when it cannot be read (logged at debug): progress
+// lines never fail a table.
+func (j *Job) previousRead(ctx context.Context, log *slog.Logger, key partitions.Key, role string) (prev previousRead, ok bool) {
+	latest := partitions.Latest
+	if role == partitions.RoleTail {
+		latest = partitions.LatestTail
+	}
+	p, err := latest(ctx, j.Store, key.Schema, key.Table, key.DS)
+	if err != nil {
+		log.Debug("no previous rows for the progress lines", "err", err)
+		return prev, false
+	}
+	if p == nil {
+		return prev, false
+	}
+	m := p.Manifest
+	switch role {
+	case "":
+		return previousRead{ds: p.Key.DS, rows: m.TotalRows()}, true
+	case partitions.RoleRecent:
+		if m.Mode == partitions.ModeFull {
+			return prev, false // no boundary to compare with
 		}
-		return out
+		return previousRead{ds: p.Key.DS, rows: m.TotalRows() - m.Rows.Tail}, true
+	default:
+		return previousRead{ds: p.Key.DS, rows: m.Rows.Tail}, true
 	}
-	m := prev.Manifest
-	if p.mode == partitions.ModeFull {
-		out[""] = previousRead{ds: prev.Key.DS, rows: m.TotalRows()}
-		return out
-	}
-	if m.Mode != partitions.ModeFull {
-		out[partitions.RoleRecent] = previousRead{ds: prev.Key.DS, rows: m.TotalRows() - m.Rows.Tail}
-	}
-	if p.mode == partitions.ModeTail {
-		tail := prev
-		if m.Mode != partitions.ModeTail {
-			if tail, err = partitions.LatestTail(ctx, j.Store, key.Schema, key.Table, key.DS); err != nil {
-				log.Debug("no previous rows for the progress lines", "err", err)
-			}
-		}
-		if tail != nil {
-			out[partitions.RoleTail] = previousRead{ds: tail.Key.DS, rows: tail.Manifest.Rows.Tail}
-		}
-	}
-	return out
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/lake-engine/lake/partitions"
 )
 
-// previousReads takes each part's rows from the newest earlier partition
+// previousRead takes each part's rows from the newest earlier partition
 // that read that part: the whole table, the recent rows of any incremental
 // partition, the tail of the newest tail import.
-func TestPreviousReadsFollowEachPartsNewestRead(t *testing.T) {
+func TestPreviousReadFollowsEachPartsNewestRead(t *testing.T) {
 	ctx := context.Background()
 	store, err := warehouse.NewLocal(t.TempDir())
 	if err != nil {
@@ -62,7 +62,18 @@ func TestPreviousReadsFollowEachPartsNewestRead(t *testing.T) {
 		{"2026-03-02", partitions.ModeTail, map[string]previousRead{}},
 		{"2026-03-01", partitions.ModeFull, map[string]previousRead{}},
 	} {
-		got := j.previousReads(ctx, log, partitions.Key{Schema: "dwh", Table: "orders", DS: c.ds}, importPlan{mode: c.mode})
+		// The parts an import of that mode reads, by role.
+		roles := map[string][]string{
+			partitions.ModeFull:   {""},
+			partitions.ModeRecent: {partitions.RoleRecent},
+			partitions.ModeTail:   {partitions.RoleTail, partitions.RoleRecent},
+		}[c.mode]
+		got := map[string]previousRead{}
+		for _, role := range roles {
+			if prev, ok := j.previousRead(ctx, log, partitions.Key{Schema: "dwh", Table: "orders", DS: c.ds}, role); ok {
+				got[role] = prev
+			}
+		}
 		if len(got) != len(c.want) {
 			t.Errorf("%s %s: got %v, want %v", c.ds, c.mode, got, c.want)
 			continue

@@ -49,8 +49,3 @@ func List(ctx context.Context, store warehouse.Store, prefix string) ([]Partitio
 	})
 	return out, nil
 }
-
-// ListTable returns the committed partitions of one table, oldest first.
-func ListTable(ctx context.Context, store warehouse.Store, schema, table string) ([]Partition, error) {
-	return List(ctx, store, Key{Schema: schema, Table: table}.TablePrefix())
-}

@@ -259,9 +259,9 @@ func TestListFindsCommittedPartitionsInOrder(t *testing.T) {
 	if fmt.Sprint(got) != want {
 		t.Fatalf("List = %v, want %v", got, want)
 	}
-	table, err := ListTable(ctx, store, "dwh", "orders")
+	table, err := List(ctx, store, Key{Schema: "dwh", Table: "orders"}.TablePrefix())
 	if err != nil || len(table) != 2 {
-		t.Fatalf("ListTable = %v, %v", table, err)
+		t.Fatalf("List of dwh/orders/ = %v, %v", table, err)
 	}
 }
 
@@ -288,6 +288,7 @@ func TestLatestIsTheNewestCommittedPartitionBeforeADS(t *testing.T) {
 		{"2026-11-23", "2026-11-21", "2026-11-20"}, // the attempt of 11-22 is not committed
 		{"2026-11-21", "2026-11-20", "2026-11-20"},
 		{"2026-11-20", "", ""},
+		{"", "2026-11-23", "2026-11-20"}, // no bound: the newest of all
 	} {
 		var got, gotTail string
 		p, err := Latest(ctx, store, "dwh", "orders", c.before)

@@ -20,7 +20,8 @@ func LatestTail(ctx context.Context, store warehouse.Store, schema, table, befor
 }
 
 // Latest returns the newest committed partition of schema.table with a ds
-// before before, or nil if there is none. It reads one manifest.
+// before before ("" for the newest of all), or nil if there is none. It
+// lists the table and reads one manifest.
 func Latest(ctx context.Context, store warehouse.Store, schema, table, before string) (*Partition, error) {
 	p, err := latest(ctx, store, schema, table, before, func(*Manifest) bool { return true })
 	if err != nil {
@@ -30,7 +31,7 @@ func Latest(ctx context.Context, store warehouse.Store, schema, table, before st
 }
 
 // latest returns the newest committed partition of schema.table with a ds
-// before before whose manifest satisfies want.
+// before before (any ds for "") whose manifest satisfies want.
 func latest(ctx context.Context, store warehouse.Store, schema, table, before string, want func(*Manifest) bool) (*Partition, error) {
 	entries, err := store.List(ctx, Key{Schema: schema, Table: table}.TablePrefix())
 	if err != nil {
@@ -38,7 +39,7 @@ func latest(ctx context.Context, store warehouse.Store, schema, table, before st
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		k, ok := parseManifestKey(entries[i].Key)
-		if !ok || k.Schema != schema || k.Table != table || k.DS >= before {
+		if !ok || k.Schema != schema || k.Table != table || (before != "" && k.DS >= before) {
 			continue
 		}
 		m, err := readManifestKey(ctx, store, entries[i].Key)

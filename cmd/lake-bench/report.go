@@ -106,6 +106,14 @@ func (r report) failures() int {
 // columns of a table's figures, shared by the text and markdown forms.
 var columns = []string{"tool", "wall s (min–max)", "rows/s", "source MB/s", "CPU s", "peak RSS MB", "anon MB", "output MB", "time / lake-local"}
 
+// statusRow is a row of columns with only the tool's name and a second
+// cell filled.
+func statusRow(name, second string) []string {
+	row := make([]string, len(columns))
+	row[0], row[1] = name, second
+	return row
+}
+
 // rows renders the figures of one table, one row per tool, and the notes
 // that go under it.
 func (t tableResult) rows() (rows [][]string, notes []string) {
@@ -114,11 +122,11 @@ func (t tableResult) rows() (rows [][]string, notes []string) {
 		f := tr.median()
 		switch {
 		case tr.unavailable != "":
-			rows = append(rows, []string{tr.name, "not installed", "", "", "", "", "", "", ""})
+			rows = append(rows, statusRow(tr.name, "not installed"))
 			notes = append(notes, fmt.Sprintf("%s did not run: %s", tr.name, tr.unavailable))
 			continue
 		case tr.err != nil:
-			rows = append(rows, []string{tr.name, "failed", "", "", "", "", "", "", ""})
+			rows = append(rows, statusRow(tr.name, "failed"))
 			notes = append(notes, fmt.Sprintf("%s failed: %s", tr.name, oneLine(tr.err.Error())))
 			continue
 		case !f.ok:
@@ -132,12 +140,11 @@ func (t tableResult) rows() (rows [][]string, notes []string) {
 			lo, hi := tr.spread()
 			wall += fmt.Sprintf(" (%.2f–%.2f)", lo.Seconds(), hi.Seconds())
 		}
-		row := []string{
-			tr.name,
-			wall,
-			thousands(int64(float64(t.table.rows) / secs)),
-			fmt.Sprintf("%.0f", mb(t.sourceBytes)/secs),
-			"—", "—", "—", "—", "—",
+		row := statusRow(tr.name, wall)
+		row[2] = thousands(int64(float64(t.table.rows) / secs))
+		row[3] = fmt.Sprintf("%.0f", mb(t.sourceBytes)/secs)
+		for i := 4; i < len(row); i++ {
+			row[i] = "—"
 		}
 		if !strings.HasPrefix(tr.name, "raw") {
 			row[4] = fmt.Sprintf("%.2f", f.cpu.Seconds())
