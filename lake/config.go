@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lake-engine/lake/loaders/parquetfile"
+
 	// Embedded so that `timezone:` works on hosts and containers without a
 	// zoneinfo database; a nightly job must not depend on the image.
 	_ "time/tzdata"
@@ -23,6 +26,7 @@ const (
 	DefaultCompression  = "zstd"
 	DefaultRowGroupSize = ByteSize(128 << 20)
 	DefaultFileSize     = ByteSize(512 << 20)
+	DefaultPageSize     = ByteSize(parquetfile.DefaultPageBytes)
 	DefaultClusterName  = "local"
 	// DefaultWorkers is how many connections read one source at once.
 	DefaultWorkers = 1
@@ -78,6 +82,9 @@ type ParquetConfig struct {
 	CompressionLevel Count    `yaml:"compression_level"`
 	RowGroupSize     ByteSize `yaml:"row_group_size"`
 	FileSize         ByteSize `yaml:"file_size"`
+	// PageSize is where a column's data page is cut; left out, it is
+	// DefaultPageSize or row_group_size if that is smaller.
+	PageSize ByteSize `yaml:"page_size"`
 }
 
 // SourceConfig is a database tables are read from.
@@ -223,6 +230,12 @@ func (c *Config) applyDefaults(dir string) {
 	}
 	if c.Parquet.FileSize == 0 && !c.present("parquet.file_size") {
 		c.Parquet.FileSize = DefaultFileSize
+	}
+	if c.Parquet.PageSize == 0 && !c.present("parquet.page_size") {
+		c.Parquet.PageSize = DefaultPageSize
+		if r := c.Parquet.RowGroupSize; r > 0 && r < c.Parquet.PageSize {
+			c.Parquet.PageSize = r
+		}
 	}
 	if c.Warehouse != "" && !hasScheme(c.Warehouse) && !homeRelative(c.Warehouse) {
 		c.Warehouse = absPath(dir, c.Warehouse)

@@ -24,6 +24,7 @@ parquet:
   compression_level: 3    # zstd 1-22 (default 3) or gzip 1-9 (default 6)
   row_group_size: 128MiB  # sizes: 1048576, 500MB, 128MiB, 1GiB
   file_size: 512MiB       # a partition is split into files of about this size
+  page_size: 256KiB       # a column's data page; most of lake's memory (see README)
 
 # The production databases tables are read from, by name.
 sources:

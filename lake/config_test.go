@@ -291,6 +291,25 @@ parquet:
 			want: []string{`lake.yaml:3: parquet.row_group_size: 1GiB is larger than parquet.file_size (500MB); expected at most the file size`},
 		},
 		{
+			name: "page size zero",
+			yaml: `
+warehouse: ./wh
+parquet:
+  page_size: 0
+` + okTail,
+			want: []string{`lake.yaml:3: parquet.page_size: must be greater than 0; expected a size such as 256KiB`},
+		},
+		{
+			name: "page larger than a row group",
+			yaml: `
+warehouse: ./wh
+parquet:
+  row_group_size: 1MiB
+  page_size: 2MiB
+` + okTail,
+			want: []string{`lake.yaml:4: parquet.page_size: 2MiB is larger than parquet.row_group_size (1MiB); expected at most the row group size`},
+		},
+		{
 			name: "split_size of a source that reads tables whole",
 			yaml: `
 warehouse: ./wh
@@ -903,16 +922,16 @@ func TestLoadConfigFullFile(t *testing.T) {
 		Timezone:      "Europe/Paris",
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "raw",
-		Parquet:       ParquetConfig{Compression: "gzip", CompressionLevel: 9, RowGroupSize: 67108864, FileSize: 1073741824},
+		Parquet:       ParquetConfig{Compression: "gzip", CompressionLevel: 9, RowGroupSize: 67108864, FileSize: 1073741824, PageSize: 131072},
 		Sources: map[string]SourceConfig{
 			"shop": {Name: "shop", Driver: "sqlite", DSN: dir + "/demo/shop.db", Workers: 1},
 			"prod": {Name: "prod", Driver: "postgres", DSN: "postgres://lake:s3cret@db.internal:5432/prod?sslmode=require", Workers: 1,
 				LockTimeout: Duration(2 * time.Minute)},
 		},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 19},
-			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 21},
-			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 25},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "raw", Line: 20},
+			{Name: "customers", Source: "shop", Table: "main.customers", Schema: "dwh", Line: 22},
+			{Name: "invoices", Source: "prod", Query: "SELECT id, total FROM billing.invoices WHERE NOT draft", Schema: "raw", Line: 26},
 		},
 		Clusters: []ClusterConfig{
 			{Name: "local", Engine: "duckdb", Path: dir + "/lake.duckdb"},
@@ -1013,7 +1032,7 @@ parquet:
 		Timezone:      "UTC",
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
-		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912},
+		Parquet:       ParquetConfig{Compression: "zstd", RowGroupSize: 134217728, FileSize: 536870912, PageSize: 262144},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "file:/srv/lake/shop.db?mode=ro", Workers: 1}},
 		Tables: []TableConfig{
 			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 5},
@@ -1329,12 +1348,33 @@ func TestParseByteSize(t *testing.T) {
 	}
 }
 
+// A row group smaller than the default page makes the page size left out
+// the row group's, rather than an error about a key the file does not set.
+func TestPageSizeDefaultsToAtMostTheRowGroup(t *testing.T) {
+	for _, tc := range []struct {
+		parquet string
+		want    ByteSize
+	}{
+		{"{}", DefaultPageSize},
+		{"{row_group_size: 100KiB}", 100 << 10},
+		{"{row_group_size: 100KiB, page_size: 64KiB}", 64 << 10},
+	} {
+		c, err := ParseConfig("/srv/lake/lake.yaml", []byte("warehouse: /data/wh\nparquet: "+tc.parquet+"\n"+okTail), env(nil))
+		if err != nil {
+			t.Fatalf("parquet: %s: %v", tc.parquet, err)
+		}
+		if c.Parquet.PageSize != tc.want {
+			t.Errorf("parquet: %s: page size %s, want %s", tc.parquet, c.Parquet.PageSize, tc.want)
+		}
+	}
+}
+
 func TestValidateBuiltConfig(t *testing.T) {
 	c := &Config{
 		Sources:  map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/data/shop.db"}},
 		Tables:   []TableConfig{{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh"}},
 		Clusters: []ClusterConfig{{Name: "local", Engine: "duckdb", Path: "/data/lake.duckdb"}},
-		Parquet:  ParquetConfig{Compression: "zstd", RowGroupSize: 1 << 20, FileSize: 1 << 20},
+		Parquet:  ParquetConfig{Compression: "zstd", RowGroupSize: 1 << 20, FileSize: 1 << 20, PageSize: 256 << 10},
 	}
 	c.DefaultSchema = "dwh"
 	err := c.Validate()
@@ -1368,11 +1408,11 @@ func TestExampleConfigParses(t *testing.T) {
 		Timezone:      "UTC",
 		MaxDSAge:      DefaultMaxDSAge,
 		DefaultSchema: "dwh",
-		Parquet:       ParquetConfig{Compression: "zstd", CompressionLevel: 3, RowGroupSize: 134217728, FileSize: 536870912},
+		Parquet:       ParquetConfig{Compression: "zstd", CompressionLevel: 3, RowGroupSize: 134217728, FileSize: 536870912, PageSize: 262144},
 		Sources:       map[string]SourceConfig{"shop": {Name: "shop", Driver: "sqlite", DSN: "/home/ana/lake/demo/shop.db", Workers: 1}},
 		Tables: []TableConfig{
-			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 40},
-			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 43},
+			{Name: "orders", Source: "shop", Table: "orders", Schema: "dwh", Line: 41},
+			{Name: "customers", Source: "shop", Query: "SELECT id, name, country, created_at FROM customers", Schema: "dwh", Line: 44},
 		},
 		Clusters: []ClusterConfig{{Name: "local", Engine: "duckdb", Path: "/home/ana/lake/lake.duckdb"}},
 	})
@@ -1389,7 +1429,7 @@ func TestExampleConfigParses(t *testing.T) {
 		Workers: 2, LockTimeout: Duration(10 * time.Minute)}); got != want {
 		t.Errorf("prod = %+v, want %+v", got, want)
 	}
-	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 47}); got != want {
+	if got, want := c.Tables[2], (TableConfig{Name: "invoices", Source: "prod", Table: "billing.invoices", Schema: "finance", Line: 48}); got != want {
 		t.Errorf("invoices = %+v, want %+v", got, want)
 	}
 	_, err = ParseConfig("/home/ana/lake/lake.yaml", []byte(text), env(nil))

@@ -98,6 +98,11 @@ func (v *validator) validateParquet() {
 	if p.RowGroupSize > 0 && p.FileSize > 0 && p.RowGroupSize > p.FileSize {
 		v.add("parquet.row_group_size", "%s is larger than parquet.file_size (%s); expected at most the file size", p.RowGroupSize, p.FileSize)
 	}
+	if p.PageSize <= 0 {
+		v.add("parquet.page_size", "must be greater than 0; expected a size such as 256KiB")
+	} else if p.RowGroupSize > 0 && p.PageSize > p.RowGroupSize {
+		v.add("parquet.page_size", "%s is larger than parquet.row_group_size (%s); expected at most the row group size", p.PageSize, p.RowGroupSize)
+	}
 }
 
 func (v *validator) validateSources() {

@@ -296,7 +296,7 @@ func (j *Job) parquetOptions() parquetfile.Options {
 	p := j.Config.Parquet
 	return parquetfile.Options{
 		Compression: p.Compression, CompressionLevel: int(p.CompressionLevel),
-		RowGroupBytes: int64(p.RowGroupSize), FileBytes: int64(p.FileSize),
+		RowGroupBytes: int64(p.RowGroupSize), FileBytes: int64(p.FileSize), PageBytes: int64(p.PageSize),
 	}.WithDefaults()
 }
 

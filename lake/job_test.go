@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
 	_ "modernc.org/sqlite"
 
 	"github.com/lake-engine/lake/lake"
@@ -359,4 +360,79 @@ func TestFutureDSIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "future") {
 		t.Fatalf("ds %s: got %v", future, err)
 	}
+}
+
+// parquet.page_size reaches the files: with 20,000 orders, every column of
+// a night is one data page at the default size, and at 4KiB the dictionary
+// columns status and created_at are cut in each batch (16,384 rows) that
+// takes their page past it. The pages are counted by parquet-go.
+func TestPageSizeOfLakeYAMLCutsThePages(t *testing.T) {
+	pages := func(parquetYAML string) map[string]int {
+		t.Helper()
+		dir := t.TempDir()
+		newShop(t, dir).addOrders(1, 20_000)
+		cfg := writeConfig(t, dir, shopConfig+parquetYAML)
+		job := newJob(t, cfg)
+		if err := run(t, job, "2026-11-20").Err(); err != nil {
+			t.Fatal(err)
+		}
+		k := partitions.Key{Schema: "dwh", Table: "orders", DS: "2026-11-20"}
+		m, err := partitions.ReadManifest(context.Background(), job.Store, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Files) != 1 {
+			t.Fatalf("%d files, want 1", len(m.Files))
+		}
+		return dataPages(t, filepath.Join(cfg.Warehouse, filepath.FromSlash(k.Prefix()), m.Files[0].Name))
+	}
+	for column, n := range pages("") {
+		if n != 1 {
+			t.Errorf("default page size: column %s has %d data pages, want 1", column, n)
+		}
+	}
+	small := pages("parquet: {page_size: 4KiB}\n")
+	for _, column := range []string{"status", "created_at"} {
+		if n := small[column]; n < 2 {
+			t.Errorf("page_size 4KiB: column %s has %d data pages, want 2 or more", column, n)
+		}
+	}
+}
+
+// dataPages counts the data pages of each column of the Parquet file at path.
+func dataPages(t *testing.T, path string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, info.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := make(map[string]int)
+	for _, rg := range pf.RowGroups() {
+		for i, chunk := range rg.ColumnChunks() {
+			name := strings.Join(pf.Schema().Columns()[i], ".")
+			pages := chunk.Pages()
+			for {
+				p, err := pages.ReadPage()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				counts[name]++
+				parquet.Release(p)
+			}
+			pages.Close()
+		}
+	}
+	return counts
 }

@@ -162,13 +162,14 @@ type rawSizer interface{ AddRawSize(int64) }
 // as PLAIN.
 //
 // arrow-go cuts a dictionary-encoded data page once the values it holds
-// would take a data page's size (1 MiB) as PLAIN, as parquet-mr does; but
-// only values that go through its memo table are counted, not indices
-// written as they are (WriteDictIndices). Uncounted, a column chunk was
-// one data page: a row group of TPC-H lineitem held 860,371 ship modes in
-// one page, whose indices arrow-go kept as int32 until the row group
-// ended, 3.4 MB for each such column, reallocated as it grew. Counted, a
-// page is cut in the first batch that takes it past the size.
+// would take a data page's size (Options.PageBytes) as PLAIN, as
+// parquet-mr does; but only values that go through its memo table are
+// counted, not indices written as they are (WriteDictIndices). Uncounted,
+// a column chunk was one data page: a row group of TPC-H lineitem held
+// 860,371 ship modes in one page, whose indices arrow-go kept as int32
+// until the row group ended, 3.4 MB for each such column, reallocated as
+// it grew. Counted, a page is cut in the first batch that takes it past
+// the size.
 func writeIndices(cw file.ColumnChunkWriter, ids arrow.Array, defs []int16, raw int64) error {
 	if s, ok := cw.CurrentEncoder().(rawSizer); ok {
 		s.AddRawSize(raw)

@@ -30,10 +30,13 @@
 // levels itself); the values of dictionary columns (strings, and integers,
 // dates, timestamps and decimals stored as integers) reach arrow-go as
 // indices into a per-row-group dictionary (dictionary.go, intdict.go),
-// counted so that their data pages are cut at about 1 MiB of values, as
-// PLAIN pages are (writeIndices);
-// pages are compressed by
-// the zstd C library (zstd.go). None of them changes what a reader sees.
+// counted so that their data pages are cut at Options.PageBytes of values,
+// as PLAIN pages are (writeIndices); pages are compressed by the zstd C
+// library (zstd.go). None of them changes what a reader sees.
+//
+// Memory: one row group is buffered, compressed; each column holds the
+// page it is building. Pages are cut at 256 KiB rather than the usual
+// 1 MiB, which took a third off lake's memory (Options.PageBytes).
 //
 // This package must not know about partitions, warehouses, manifests or
 // sources: it encodes batches it is given into destinations it is given.
