@@ -46,3 +46,49 @@ func TestSliceSplitsDatesAsLakeReadsThem(t *testing.T) {
 		}
 	}
 }
+
+// A slice on a column the query does not have fails, for Read and Count
+// and on both sides. SQLite reads a double-quoted name it cannot resolve
+// as a string literal: quoted that way, a misspelt incremental column
+// compared a constant with B, sending every row to the tail and none to
+// the recent rows, without an error.
+func TestSliceOnAMissingColumnFails(t *testing.T) {
+	path, _ := newDB(t,
+		`CREATE TABLE ev (id INTEGER, at TIMESTAMP)`,
+		`INSERT INTO ev VALUES (1, '2026-03-28 23:59:59'), (2, '2026-03-29')`,
+	)
+	snap := openSnapshot(t, path)
+	bound := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+	for _, q := range []loaders.Query{{Name: "t", Table: "ev"}, {Name: "q", SQL: "SELECT id, at FROM ev"}} {
+		for _, side := range []loaders.Side{loaders.Recent, loaders.Tail} {
+			q := q
+			q.Slice = &loaders.Slice{Column: "created", Bound: bound, Side: side}
+			err := snap.Read(context.Background(), q, loaders.ReadOptions{}, &collector{})
+			if err == nil || !strings.Contains(err.Error(), "created") {
+				t.Errorf("read %s: error %v, want one naming the column created", q.Describe(), err)
+			}
+			if n, err := snap.Count(context.Background(), q); err == nil || !strings.Contains(err.Error(), "created") {
+				t.Errorf("count %s: %d rows, error %v; want an error naming the column created", q.Describe(), n, err)
+			}
+		}
+	}
+}
+
+// A slice column whose name needs quoting (a space, a grave accent) is
+// found.
+func TestSliceOnAColumnThatNeedsQuoting(t *testing.T) {
+	path, _ := newDB(t,
+		"CREATE TABLE ev (id INTEGER, \"made `at` when\" TIMESTAMP)",
+		`INSERT INTO ev VALUES (1, '2026-03-28 23:59:59'), (2, '2026-03-29')`,
+	)
+	snap := openSnapshot(t, path)
+	bound := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+	q := loaders.Query{Name: "t", Table: "ev", Slice: &loaders.Slice{Column: "made `at` when", Bound: bound, Side: loaders.Recent}}
+	c := &collector{}
+	if err := snap.Read(context.Background(), q, loaders.ReadOptions{}, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.column(0), ","); got != "2" {
+		t.Errorf("recent ids %s, want 2", got)
+	}
+}

@@ -243,6 +243,15 @@ func quoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
+// quoteColumn quotes a column name in an expression. Not in double quotes:
+// SQLite reads a double-quoted name that is no column of the query as a
+// string literal, so a misspelt slice column would compare a constant
+// with the bound instead of failing. A name in grave accents is always an
+// identifier.
+func quoteColumn(name string) string {
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
+
 // quoteTable quotes a table name, optionally schema-qualified ("main.orders").
 func quoteTable(table string) string {
 	parts := strings.Split(table, ".")
@@ -292,7 +301,7 @@ func slicedStatement(q loaders.Query) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := quoteIdent(s.Column)
+	c := quoteColumn(s.Column)
 	day := "(CASE WHEN typeof(" + c + ") IN ('integer', 'real') THEN julianday(" + c + ", 'unixepoch') ELSE julianday(" + c + ") END)"
 	switch s.Side {
 	case loaders.Recent:
