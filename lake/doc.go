@@ -28,6 +28,10 @@
 //   - progress: the "reading" lines a table's read logs every
 //     Job.Progress, beside what the newest earlier partition read and the
 //     source's estimate of the table's rows.
+//   - SourceCheck, TableCheck (lake validate): each source opened and
+//     snapshotted as a run would, each table read up to its columns only
+//     (the loader resolves types and checks an incremental column before
+//     the first row), with the source's estimate of its rows.
 //
 // This package must not speak to databases or engines itself: loaders read
 // sources, partitions owns the commit protocol, sql and views talk to

@@ -212,6 +212,39 @@ func TestInitWritesAConfigThatValidates(t *testing.T) {
 	}
 }
 
+// validate looks at each table in a snapshot of its source: the good ones
+// show their columns, one that a run would fail says why and makes the
+// exit code 1, and nothing is written.
+func TestValidateChecksEachTable(t *testing.T) {
+	dir := t.TempDir()
+	makeShop(t, dir, 10, "  - {name: broken, source: shop, query: SELECT no_such_column FROM orders}\n")
+	r := lake(t, dir, "validate")
+	if r.code != 1 || !strings.Contains(r.stderr, "1 table(s) would fail") {
+		t.Fatalf("validate: exit %d, stderr %q; want 1 and the failed table counted\n%s", r.code, r.stderr, r.stdout)
+	}
+	lines := map[string]string{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			lines[f[0]] = line
+		}
+	}
+	for table, want := range map[string]string{
+		"dwh.orders":    "ok: 5 columns",
+		"dwh.customers": "ok: 2 columns",
+		"dwh.broken":    "fails: ",
+	} {
+		if !strings.Contains(lines[table], want) {
+			t.Errorf("%s: line %q, want %q\n%s", table, lines[table], want, r.stdout)
+		}
+	}
+	if !strings.Contains(lines["dwh.broken"], "no_such_column") {
+		t.Errorf("dwh.broken: the line does not say why: %q", lines["dwh.broken"])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "warehouse")); !os.IsNotExist(err) {
+		t.Errorf("validate wrote a warehouse: %v", err)
+	}
+}
+
 func TestFailedTableExitsOneNamingIt(t *testing.T) {
 	dir := t.TempDir()
 	makeShop(t, dir, 10, "  - {name: broken, source: shop, query: SELECT no_such_column FROM orders}\n")

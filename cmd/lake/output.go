@@ -7,6 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/lake-engine/lake/lake"
 )
 
@@ -48,3 +51,6 @@ func printRunSummary(w io.Writer, rep *lake.Report) {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
+
+// thousands prints a count with thousands separators, as people read it.
+var thousands = message.NewPrinter(language.English).Sprint

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,10 +14,14 @@ func newValidateCmd(g *globals) *cobra.Command {
 	var offline bool
 	cmd := &cobra.Command{
 		Use:   "validate",
-		Short: "Check lake.yaml, connect to each source, and print the plan",
+		Short: "Check lake.yaml, each source and each table, and print the plan",
 		Long: `Check lake.yaml (exit 2 with file, line and key on a bad config), connect to
-every source a table uses (exit 1 if one cannot be reached), and print what a
-run would do: each table, where it comes from and where it goes.`,
+every source a table uses and open a snapshot as a run would, and look at each
+table in it without reading its rows: that it exists, that lake can store
+every column's type, that a query runs, that an incremental column is a date
+or timestamp. Print what a run would do: each table, where it comes from, its
+columns and the source's estimate of its rows, or why it would fail. Exit 1 if
+a source cannot be reached or a table would fail.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig()
@@ -30,7 +36,6 @@ run would do: each table, where it comes from and where it goes.`,
 				fmt.Fprintf(out, "cluster    %s (%s) %s\n", c.Name, c.Engine, c.Path)
 			}
 			fmt.Fprintln(out)
-			failed := 0
 			tw := newTable(out)
 			fmt.Fprintln(tw, "TABLE\tSOURCE\tREADS\tSTATUS")
 			if offline {
@@ -39,25 +44,49 @@ run would do: each table, where it comes from and where it goes.`,
 				}
 				return tw.Flush()
 			}
-			for _, chk := range lake.CheckSources(cmd.Context(), cfg) {
-				status := fmt.Sprintf("source ok (%.2fs)", chk.Elapsed.Seconds())
+			unreachable, failed := 0, 0
+			for _, chk := range lake.CheckSources(cmd.Context(), cfg, timeNow()) {
 				if chk.Err != nil {
-					failed++
-					status = "source unreachable: " + oneLine(chk.Err.Error())
+					unreachable++
 				}
 				for _, t := range chk.Tables {
-					fmt.Fprintf(tw, "%s.%s\t%s (%s)\t%s\t%s\n", t.Schema, t.Name, chk.Source, chk.Driver, reads(t), status)
+					status := tableStatus(chk, t)
+					if chk.Err == nil && t.Err != nil {
+						failed++
+					}
+					fmt.Fprintf(tw, "%s.%s\t%s (%s)\t%s\t%s\n", t.Schema, t.Name, chk.Source, chk.Driver, reads(t.TableConfig), status)
 				}
 			}
 			tw.Flush()
+			var problems []string
+			if unreachable > 0 {
+				problems = append(problems, fmt.Sprintf("%d source(s) unreachable", unreachable))
+			}
 			if failed > 0 {
-				return &exitError{code: exitFailed, err: fmt.Errorf("%d source(s) unreachable", failed)}
+				problems = append(problems, fmt.Sprintf("%d table(s) would fail", failed))
+			}
+			if len(problems) > 0 {
+				return &exitError{code: exitFailed, err: errors.New(strings.Join(problems, ", "))}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "check the config only; do not connect to sources")
 	return cmd
+}
+
+// tableStatus is a table's line in validate's plan: what a run would
+// write, or why it would fail before reading a row.
+func tableStatus(chk lake.SourceCheck, t lake.TableCheck) string {
+	switch {
+	case chk.Err != nil:
+		return "source unreachable: " + oneLine(chk.Err.Error())
+	case t.Err != nil:
+		return "fails: " + oneLine(t.Err.Error())
+	case t.HasEstimate:
+		return fmt.Sprintf("ok: %d columns, about %s rows", len(t.Columns), thousands(t.Estimate))
+	}
+	return fmt.Sprintf("ok: %d columns", len(t.Columns))
 }
 
 func reads(t lake.TableConfig) string {
