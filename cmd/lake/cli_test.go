@@ -222,6 +222,9 @@ func TestValidateChecksEachTable(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "1 table(s) would fail") {
 		t.Fatalf("validate: exit %d, stderr %q; want 1 and the failed table counted\n%s", r.code, r.stderr, r.stdout)
 	}
+	if !strings.Contains(r.stdout, "source     shop (sqlite) ") || !strings.Contains(r.stdout, "shop.db: ok (") {
+		t.Errorf("no line saying the source was reached:\n%s", r.stdout)
+	}
 	lines := map[string]string{}
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if f := strings.Fields(line); len(f) > 0 {

@@ -35,26 +35,34 @@ a source cannot be reached or a table would fail.`,
 			for _, c := range cfg.Clusters {
 				fmt.Fprintf(out, "cluster    %s (%s) %s\n", c.Name, c.Engine, c.Path)
 			}
-			fmt.Fprintln(out)
-			tw := newTable(out)
-			fmt.Fprintln(tw, "TABLE\tSOURCE\tREADS\tSTATUS")
 			if offline {
+				fmt.Fprintln(out)
+				tw := newTable(out)
+				fmt.Fprintln(tw, "TABLE\tSOURCE\tREADS\tSTATUS")
 				for _, t := range cfg.Tables {
 					fmt.Fprintf(tw, "%s.%s\t%s\t%s\t%s\n", t.Schema, t.Name, t.Source, reads(t), "not checked (--offline)")
 				}
 				return tw.Flush()
 			}
+			checks := lake.CheckSources(cmd.Context(), cfg, timeNow())
 			unreachable, failed := 0, 0
-			for _, chk := range lake.CheckSources(cmd.Context(), cfg, timeNow()) {
+			for _, chk := range checks {
+				status := fmt.Sprintf("ok (%.2fs)", chk.Elapsed.Seconds())
 				if chk.Err != nil {
 					unreachable++
+					status = "unreachable"
 				}
+				fmt.Fprintf(out, "source     %s (%s) %s: %s\n", chk.Source, chk.Driver, chk.DSN, status)
+			}
+			fmt.Fprintln(out)
+			tw := newTable(out)
+			fmt.Fprintln(tw, "TABLE\tSOURCE\tREADS\tSTATUS")
+			for _, chk := range checks {
 				for _, t := range chk.Tables {
-					status := tableStatus(chk, t)
 					if chk.Err == nil && t.Err != nil {
 						failed++
 					}
-					fmt.Fprintf(tw, "%s.%s\t%s (%s)\t%s\t%s\n", t.Schema, t.Name, chk.Source, chk.Driver, reads(t.TableConfig), status)
+					fmt.Fprintf(tw, "%s.%s\t%s (%s)\t%s\t%s\n", t.Schema, t.Name, chk.Source, chk.Driver, reads(t.TableConfig), tableStatus(chk, t))
 				}
 			}
 			tw.Flush()
