@@ -16,18 +16,31 @@ import (
 	"github.com/lake-engine/lake/partitions"
 )
 
-// A night from a real MariaDB: every table of the source in one snapshot,
-// values of every family of types readable through the DuckDB views
-// exactly as the source holds them.
-func TestMySQLNightRoundTripsThroughDuckDB(t *testing.T) {
+// newMariaSource makes a database of the test MariaDB, runs setup in it
+// over one session (so that a SET holds for the statements after it) and
+// returns its DSN.
+func newMariaSource(t *testing.T, setup ...string) string {
+	t.Helper()
 	dsn := testenv.NewMariaDB(t)
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1) // one session: its time_zone holds for every statement
-	for _, q := range []string{
+	db.SetMaxOpenConns(1)
+	for _, q := range setup {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return dsn
+}
+
+// A night from a real MariaDB: every table of the source in one snapshot,
+// values of every family of types readable through the DuckDB views
+// exactly as the source holds them.
+func TestMySQLNightRoundTripsThroughDuckDB(t *testing.T) {
+	dsn := newMariaSource(t,
 		`SET time_zone = '+02:00'`,
 		`CREATE TABLE Orders (id bigint PRIMARY KEY, qty tinyint, small tinyint unsigned, n int, big bigint unsigned,
 			amount decimal(12,2), wide decimal(38,10), ratio float, score double, paid bool, note varchar(50), code char(3),
@@ -39,11 +52,7 @@ func TestMySQLNightRoundTripsThroughDuckDB(t *testing.T) {
 			(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
 		`CREATE TABLE items (order_id bigint, price decimal(10,2))`,
 		`INSERT INTO items SELECT seq % 2 + 1, seq FROM seq_1_to_100`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	)
 	dir := t.TempDir()
 	t.Setenv("LAKE_TEST_MYSQL_DSN", dsn)
 	cfg := writeConfig(t, dir, `
@@ -145,20 +154,10 @@ tables:
 // An unsupported column type fails that table with a message naming the
 // column and type; the other tables of the source still commit.
 func TestMySQLUnsupportedTypeFailsOnlyItsTable(t *testing.T) {
-	dsn := testenv.NewMariaDB(t)
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
+	dsn := newMariaSource(t,
 		`CREATE TABLE spans (id int, length time)`, `INSERT INTO spans VALUES (1, '24:00:00')`,
 		`CREATE TABLE ok (id int)`, `INSERT INTO ok VALUES (1), (2)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	)
 	checkUnsupportedTypeFailsOnlyItsTable(t, "mysql", dsn, "time")
 }
 

@@ -2,16 +2,12 @@ package lake_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
-
 	"github.com/lake-engine/lake/lake"
-	"github.com/lake-engine/lake/localstack/testenv"
 )
 
 // checks maps each table of the checks to what was found.
@@ -125,22 +121,12 @@ func TestCheckSourcesOnPostgres(t *testing.T) {
 // table: a column type lake cannot store, an incremental column that is
 // not a date, and a good table with the server's estimate of its rows.
 func TestCheckSourcesOnMariaDB(t *testing.T) {
-	dsn := testenv.NewMariaDB(t)
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
+	dsn := newMariaSource(t,
 		`CREATE TABLE spans (id int, length time)`,
 		`CREATE TABLE orders (id bigint PRIMARY KEY, note varchar(20), created_at datetime)`,
 		`INSERT INTO orders SELECT seq, concat('n', seq), '2026-01-01' + INTERVAL seq MINUTE FROM seq_1_to_20000`,
 		`ANALYZE TABLE orders`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	)
 	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf(`
 warehouse: ./warehouse
 sources:
