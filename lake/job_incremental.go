@@ -31,6 +31,12 @@ type boundary struct {
 	at time.Time
 }
 
+// sourceQuery is what t reads from its source, whole: its table or its
+// query, named as the lake table in the loaders' messages.
+func (t TableConfig) sourceQuery() loaders.Query {
+	return loaders.Query{Name: t.qualifiedName(), Table: t.Table, SQL: t.Query}
+}
+
 func (b boundary) query(base loaders.Query, side loaders.Side) loaders.Query {
 	q := base
 	q.Slice = &loaders.Slice{Column: b.column, Bound: b.at, Side: side}

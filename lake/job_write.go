@@ -22,7 +22,7 @@ import (
 // incremental table, as a tail import or a recent import (see plan).
 func (j *Job) writePartition(ctx context.Context, log *slog.Logger, r *readers, sc SourceConfig, t TableConfig,
 	key partitions.Key, runID string, snapshotAt time.Time, full bool) (*partitions.Manifest, error) {
-	base := loaders.Query{Name: key.Schema + "." + key.Table, Table: t.Table, SQL: t.Query}
+	base := t.sourceQuery()
 	p, err := j.plan(ctx, sc, t, key, base, full)
 	if err != nil {
 		return nil, err

@@ -82,9 +82,7 @@ func (j *Job) progressAbout(ctx context.Context, rd partReader, q loaders.Query,
 		known    bool
 	)
 	err := rd.readers.use(ctx, func(s loaders.Snapshot) (err error) {
-		if e, ok := s.(loaders.RowEstimator); ok {
-			estimate, known, err = e.EstimateRows(ctx, q)
-		}
+		estimate, known, err = estimateRows(ctx, s, q)
 		return err
 	})
 	switch {
@@ -94,6 +92,16 @@ func (j *Job) progressAbout(ctx context.Context, rd partReader, q loaders.Query,
 		about = append(about, "table_rows_estimate", estimate)
 	}
 	return about
+}
+
+// estimateRows is the source's estimate of the rows of q's table, if its
+// snapshot keeps one (loaders.RowEstimator); ok is false otherwise.
+func estimateRows(ctx context.Context, s loaders.Snapshot, q loaders.Query) (rows int64, ok bool, err error) {
+	e, isEstimator := s.(loaders.RowEstimator)
+	if !isEstimator {
+		return 0, false, nil
+	}
+	return e.EstimateRows(ctx, q)
 }
 
 // add counts rows written; it is called by every range of the read.

@@ -97,9 +97,9 @@ func (d *describeSink) Write(arrow.RecordBatch) error { return errDescribed }
 // recent import would be when t is incremental, so that the loader checks
 // the column as a run does. bound, any midnight, stands for the boundary.
 func checkTable(ctx context.Context, snap loaders.Snapshot, t *TableCheck, bound time.Time) {
-	q := loaders.Query{Name: t.qualifiedName(), Table: t.Table, SQL: t.Query}
+	q := t.sourceQuery()
 	if t.Incremental.Enabled() {
-		q.Slice = &loaders.Slice{Column: t.Incremental.Column, Bound: bound, Side: loaders.Recent}
+		q = boundary{column: t.Incremental.Column, at: bound}.query(q, loaders.Recent)
 	}
 	var d describeSink
 	err := snap.Read(ctx, q, loaders.ReadOptions{}, &d)
@@ -111,11 +111,9 @@ func checkTable(ctx context.Context, snap loaders.Snapshot, t *TableCheck, bound
 		return
 	}
 	t.Columns = d.cols
-	if est, ok := snap.(loaders.RowEstimator); ok {
-		// An estimate is only shown; failing to get one is not a failure.
-		if n, ok, err := est.EstimateRows(ctx, q); err == nil && ok {
-			t.Estimate, t.HasEstimate = n, true
-		}
+	// An estimate is only shown; failing to get one is not a failure.
+	if n, ok, err := estimateRows(ctx, snap, q); err == nil && ok {
+		t.Estimate, t.HasEstimate = n, true
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // tableResult is every tool's samples on one table.
@@ -328,15 +331,5 @@ func orUnknown(s string) string {
 // line of a table note.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// thousands formats n with comma separators: 1,234,567.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// thousands formats a count with comma separators: 1,234,567.
+var thousands = message.NewPrinter(language.English).Sprint
