@@ -33,6 +33,11 @@ const (
 	// DefaultSplitSize is the smallest range a postgres source with
 	// several workers reads a table without split: in (SourceConfig.SplitSize).
 	DefaultSplitSize = ByteSize(256 << 20)
+	// DefaultChunkSize is the piece of heap a range of a split table is
+	// read in at a time: a few round trips per chunk are well under 1% of
+	// its read even to a distant server, and the last chunk a connection
+	// waits for takes a fraction of a second.
+	DefaultChunkSize = ByteSize(32 << 20)
 	// DefaultClusterUser and DefaultClusterCatalog are a trino or presto
 	// cluster's user and Hive catalog when lake.yaml names none.
 	DefaultClusterUser    = "lake"
@@ -106,6 +111,9 @@ type SourceConfig struct {
 	// such ranges is read in as many (up to Workers); 0 means
 	// DefaultSplitSize.
 	SplitSize ByteSize `yaml:"split_size"`
+	// ChunkSize is how much of a split table's heap one read of a range
+	// takes at a time (see chunkQueue); 0 means DefaultChunkSize.
+	ChunkSize ByteSize `yaml:"chunk_size"`
 	// LockTimeout is how long a read waits for a lock on its table (held
 	// by a migration's ALTER TABLE, say) before its table fails; 0 (set in
 	// the file) leaves it to the server's setting, by default waiting as

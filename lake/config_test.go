@@ -72,7 +72,7 @@ sources:
 tables:
   - {name: orders, source: shop}
 `,
-			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: driver, dsn, lock_timeout, split_size, workers`},
+			want: []string{`lake.yaml:4: sources.shop.drvier: unknown key; expected one of: chunk_size, driver, dsn, lock_timeout, split_size, workers`},
 		},
 		{
 			name: "workers share one snapshot, so only postgres sources have more than one",
@@ -357,6 +357,22 @@ tables:
   - {name: orders, source: pg}
 `,
 			want: []string{`lake.yaml:3: sources.pg.split_size: must be greater than 0; expected a size such as 256MiB`},
+		},
+		{
+			name: "chunk_size of nothing, and of a source that reads tables whole",
+			yaml: `
+warehouse: ./wh
+sources:
+  pg: {driver: postgres, dsn: "postgres://db.internal/prod", workers: 2, chunk_size: 0}
+  my: {driver: mysql, dsn: "lake@tcp(db.internal:3306)/shop", chunk_size: 32MiB}
+tables:
+  - {name: orders, source: pg}
+  - {name: customers, source: my}
+`,
+			want: []string{
+				`lake.yaml:3: sources.pg.chunk_size: must be greater than 0; expected a size such as 32MiB`,
+				`lake.yaml:4: sources.my.chunk_size: a mysql source reads every table whole; expected no chunk_size (only postgres sources read tables in ranges)`,
+			},
 		},
 		{
 			name: "compression level beyond the codec's",
@@ -885,7 +901,7 @@ func TestParseConfigReportsEveryErrorSortedByLine(t *testing.T) {
 		`testdata/many_errors.yaml:3: timezone: unknown time zone "Europe/Pariss"; expected an IANA name such as UTC or Europe/Paris`,
 		`testdata/many_errors.yaml:5: parquet.compression: unknown compression "lz4"; expected one of: zstd, snappy, gzip, none`,
 		`testdata/many_errors.yaml:6: parquet.row_group_size: "12XB" is not a size; expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)`,
-		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: driver, dsn, lock_timeout, split_size, workers`,
+		`testdata/many_errors.yaml:9: sources.shop.drvier: unknown key; expected one of: chunk_size, driver, dsn, lock_timeout, split_size, workers`,
 		`testdata/many_errors.yaml:13: sources.prod.dsn: environment variable PROD_PASSWORD is not set`,
 		`testdata/many_errors.yaml:17: tables[1].name: "Customers" is not a valid table name; expected lower-case letters, digits and _, not starting with a digit`,
 		`testdata/many_errors.yaml:18: tables[1].source: unknown source "shopp"; defined sources: prod, shop`,

@@ -152,6 +152,13 @@ func (v *validator) validateSources() {
 		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
 			v.add(key+".split_size", "a %s source reads every table whole; expected no split_size (only postgres sources read tables in ranges)", s.Driver)
 		}
+		switch {
+		case !v.c.present(key + ".chunk_size"):
+		case s.ChunkSize <= 0:
+			v.add(key+".chunk_size", "must be greater than 0; expected a size such as 32MiB")
+		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
+			v.add(key+".chunk_size", "a %s source reads every table whole; expected no chunk_size (only postgres sources read tables in ranges)", s.Driver)
+		}
 		if v.c.present(key + ".lock_timeout") {
 			switch d := time.Duration(s.LockTimeout); {
 			case s.Driver == "sqlite":

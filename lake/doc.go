@@ -25,6 +25,9 @@
 //     ranges of split tables, queue for them; each range writes Parquet
 //     files of its own into the table's attempt. planSplit says in how
 //     many ranges a table is read: split: N, or by its size.
+//   - chunkQueue: the chunks of chunk_size each range is read in, one
+//     COPY each; a range's reader done with its own takes over the last
+//     chunks of the range with the most left.
 //   - progress: the "reading" lines a table's read logs every
 //     Job.Progress, beside what the newest earlier partition read and the
 //     source's estimate of the table's rows.

@@ -10,10 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/lake-engine/lake/lake/warehouse"
-	"github.com/lake-engine/lake/loaders"
 	"github.com/lake-engine/lake/loaders/parquetfile"
 	"github.com/lake-engine/lake/partitions"
 	"github.com/lake-engine/lake/views"
@@ -298,18 +295,6 @@ func (j *Job) parquetOptions() parquetfile.Options {
 		Compression: p.Compression, CompressionLevel: int(p.CompressionLevel),
 		RowGroupBytes: int64(p.RowGroupSize), FileBytes: int64(p.FileSize), PageBytes: int64(p.PageSize),
 	}.WithDefaults()
-}
-
-// schemaSink remembers the schema a Read announced.
-type schemaSink struct {
-	loaders.RecordSink
-	schema *arrow.Schema
-	cols   []loaders.Column
-}
-
-func (s *schemaSink) Begin(schema *arrow.Schema, cols []loaders.Column) error {
-	s.schema, s.cols = schema, cols
-	return s.RecordSink.Begin(schema, cols)
 }
 
 // Sync brings every configured cluster up to date from the warehouse alone.

@@ -188,6 +188,10 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	if err != nil {
 		return part{}, err
 	}
+	chunks, err := rd.readers.chunks(ctx, q, queries, rd.split)
+	if err != nil {
+		return part{}, err
+	}
 	switch {
 	case whyNot != "" && rd.split.auto:
 		// No split: in lake.yaml: ranges were only tried, and a small
@@ -225,9 +229,9 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	}
 	prog := startProgress(rd.log, j.Progress, j.now, about...)
 	defer prog.end()
-	for i, rq := range queries {
+	for i := range queries {
 		wg.Go(func() {
-			ranges[i], errs[i+1] = j.readRange(ctx, rd, rq, &stop, prog)
+			ranges[i], errs[i+1] = j.readRange(ctx, rd, chunks, i, &stop, prog)
 			if errs[i+1] != nil {
 				stop.Store(true)
 			}
@@ -239,7 +243,7 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		return part{}, err
 	}
 
-	p := part{schema: ranges[0].schema, cols: ranges[0].cols}
+	var p part
 	if len(queries) > 1 {
 		p.ranges = len(queries)
 	}
@@ -248,7 +252,13 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		if selfCounted {
 			count += r.sent
 		}
-		if !r.schema.Equal(p.schema) {
+		switch {
+		case r.schema == nil:
+			// Its chunks were all taken by the other ranges' readers.
+			continue
+		case p.schema == nil:
+			p.schema, p.cols = r.schema, r.cols
+		case !r.schema.Equal(p.schema):
 			return part{}, fmt.Errorf("read %s: two block ranges came with different columns in one snapshot", q.Describe())
 		}
 		files = append(files, r.files...)
@@ -282,39 +292,83 @@ type rangeRead struct {
 	cols   []loaders.Column
 }
 
-// readRange reads q with a reader of its own into new files of the
-// attempt. Its Parquet writer exists only while it holds the reader, so
-// the memory of a night is bounded by the workers' row groups.
-func (j *Job) readRange(ctx context.Context, rd partReader, q loaders.Query, stop *atomic.Bool, prog *progress) (rangeRead, error) {
+// readRange reads the chunks of range i with a reader of its own into new
+// files of the attempt: its own chunks, then any other range's it can take
+// (chunkQueue). Its Parquet writer exists only while it holds the reader,
+// so the memory of a night is bounded by the workers' row groups.
+func (j *Job) readRange(ctx context.Context, rd partReader, chunks *chunkQueue, i int, stop *atomic.Bool, prog *progress) (rangeRead, error) {
 	var out rangeRead
 	err := rd.readers.use(ctx, func(s loaders.Snapshot) error {
+		started := time.Now()
+		q, other, ok := chunks.next(i)
+		if !ok || stop.Load() {
+			// The other ranges' readers took every chunk while this one
+			// waited for a connection: no files, not even empty ones.
+			return nil
+		}
 		w := parquetfile.NewWriter(j.parquetOptions(), func(int) (string, parquetfile.Destination, error) {
 			return rd.attempt.Create(ctx, int(rd.seq.Add(1)-1))
 		})
 		defer w.Abort()
 		// Encoding runs beside the read, so the source never waits for it.
 		pipe := loaders.NewPipeSink(stoppableSink{RecordSink: w, stop: stop, progress: prog}, pipeDepth)
-		sink := &schemaSink{RecordSink: pipe}
-		var err error
-		if cr, ok := s.(loaders.CountingReader); ok {
-			out.sent, err = cr.ReadCounted(ctx, q, loaders.ReadOptions{}, sink)
-		} else {
-			err = s.Read(ctx, q, loaders.ReadOptions{}, sink)
+		sink := &chunkSink{RecordSink: pipe}
+		var (
+			err         error
+			read, taken int
+		)
+		for ok && !stop.Load() {
+			read++
+			if other {
+				taken++
+			}
+			if err = readChunk(ctx, s, q, sink, &out.sent); err != nil {
+				break
+			}
+			q, other, ok = chunks.next(i)
 		}
 		if perr := pipe.Close(); err == nil && perr != nil {
 			err = fmt.Errorf("write batch: %w", perr)
 		}
+		if err == nil && stop.Load() {
+			err = errStopped
+		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", q.Describe(), err)
+			return err
 		}
 		files, err := w.Close()
 		if err != nil {
 			return fmt.Errorf("write parquet: %w", err)
 		}
 		out.files, out.schema, out.cols = files, sink.schema, sink.cols
+		if chunks.split() {
+			var rows int64
+			for _, f := range files {
+				rows += f.Rows
+			}
+			rd.log.Debug("range read", "range", i+1, "chunks", read, "taken_from_other_ranges", taken,
+				"rows", rows, "seconds", time.Since(started).Seconds())
+		}
 		return nil
 	})
 	return out, err
+}
+
+// readChunk reads q on s into sink, adding the rows the source says it
+// sent to sent.
+func readChunk(ctx context.Context, s loaders.Snapshot, q loaders.Query, sink loaders.RecordSink, sent *int64) error {
+	var err error
+	if cr, ok := s.(loaders.CountingReader); ok {
+		var n int64
+		n, err = cr.ReadCounted(ctx, q, loaders.ReadOptions{}, sink)
+		*sent += n
+	} else {
+		err = s.Read(ctx, q, loaders.ReadOptions{}, sink)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", q.Describe(), err)
+	}
+	return nil
 }
 
 // verify reads a written file back with an independent Parquet reader and

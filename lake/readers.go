@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,12 +60,14 @@ func (r *readers) use(ctx context.Context, fn func(loaders.Snapshot) error) erro
 }
 
 // splitPlan is how one table is read: in at most ranges block ranges, each
-// of at least minBytes of its heap (0: any size). auto says lake chose it,
-// lake.yaml giving no split: for the table.
+// of at least minBytes of its heap (0: any size), each read in chunks of
+// at least chunkBytes. auto says lake chose it, lake.yaml giving no split:
+// for the table.
 type splitPlan struct {
-	ranges   int
-	minBytes int64
-	auto     bool
+	ranges     int
+	minBytes   int64
+	chunkBytes int64
+	auto       bool
 }
 
 // planSplit is the splitPlan of table t of source sc: split: N is N ranges
@@ -73,15 +76,13 @@ type splitPlan struct {
 // that one big table uses the connections the source was given; any other
 // table is read whole.
 func planSplit(sc SourceConfig, t TableConfig) splitPlan {
+	chunk := cmp.Or(sc.ChunkSize, DefaultChunkSize)
 	switch {
 	case t.Split > 0:
-		return splitPlan{ranges: int(t.Split)}
+		return splitPlan{ranges: int(t.Split), chunkBytes: int64(chunk)}
 	case sc.Workers > 1 && sc.Driver == "postgres" && t.Query == "":
-		size := sc.SplitSize
-		if size <= 0 {
-			size = DefaultSplitSize
-		}
-		return splitPlan{ranges: int(sc.Workers), minBytes: int64(size), auto: true}
+		size := cmp.Or(sc.SplitSize, DefaultSplitSize)
+		return splitPlan{ranges: int(sc.Workers), minBytes: int64(size), chunkBytes: int64(chunk), auto: true}
 	}
 	return splitPlan{ranges: 1}
 }
