@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/lake-engine/lake/lake"
+	"github.com/lake-engine/lake/localstack/testenv"
 )
 
 func TestMedian(t *testing.T) {
@@ -162,5 +166,36 @@ func TestRunChildSamplesAnonymousMemory(t *testing.T) {
 	}
 	if c.anon < size || c.anon > c.rss {
 		t.Errorf("anon %d bytes, rss %d: want at least the %d bytes written, at most the rss", c.anon, c.rss, size)
+	}
+}
+
+// raw-parallel's connections copy every row once between them, however
+// many chunks each takes.
+func TestRawParallelCopiesEveryRowOnce(t *testing.T) {
+	dsn := testenv.NewPostgresDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// About 4.6 MB of heap: some 70 chunks of 64KiB.
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (id int, pad text);
+		INSERT INTO t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i`); err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int64) { rawChunkBytes = was }(rawChunkBytes)
+	rawChunkBytes = 64 << 10
+	s, err := copyRawParallel(ctx, &bench{env: environment{dsn: dsn}}, benchTable{name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.rows != 20000 {
+		t.Errorf("raw-parallel copied %d rows, want 20000", s.rows)
+	}
+	// Each COPY stream is the 19-byte header, per row a 2-byte field count
+	// and each field's 4-byte length and value, and the 2-byte trailer.
+	if min := int64(20000 * (2 + 4 + 4 + 4 + 200)); s.out < min {
+		t.Errorf("raw-parallel counted %d bytes, fewer than the rows' %d", s.out, min)
 	}
 }

@@ -8,9 +8,9 @@
 //   - raw: COPY (SELECT * FROM t) TO STDOUT (FORMAT binary) into a byte
 //     counter, the speed of the source itself, and the bytes that give every
 //     tool's "source MB/s";
-//   - raw-parallel: the same over one connection per core, each copying a
-//     range of the table's heap pages: the source's limit for lake-parallel
-//     and DuckDB;
+//   - raw-parallel: the same over one connection per core, each copying
+//     the next 32 MiB chunk of the table's heap pages when done with one:
+//     the source's limit for lake-parallel and DuckDB;
 //   - lake-local and lake-s3: bin/lake run --json as a child process, into a
 //     fresh local warehouse or a fresh prefix of the test S3 server;
 //   - lake-parallel: the same into a local warehouse with workers and split

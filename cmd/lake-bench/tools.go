@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +30,7 @@ var tools = []tool{
 	},
 	{
 		name:    "raw-parallel",
-		about:   "the same over one connection per core at once, each copying a range of the table's heap pages (`WHERE ctid >= '(first,0)' AND ctid < '(last,0)'`, as lake's `split` and DuckDB's `postgres_scan` read): the source's limit for lake-parallel and DuckDB",
+		about:   "the same over one connection per core at once, each copying the next 32 MiB chunk of the table's heap pages (`WHERE ctid >= '(first,0)' AND ctid < '(last,0)'`) as soon as it is done with one, as lake's `split` and DuckDB's `postgres_scan` read: the source's limit for lake-parallel and DuckDB",
 		measure: copyRawParallel,
 	},
 	{
@@ -90,9 +91,15 @@ func copyRaw(ctx context.Context, b *bench, t benchTable) (sample, error) {
 	return sample{wall: time.Since(start), out: w.n, rows: tag.RowsAffected()}, nil
 }
 
-// copyRawParallel is copyRaw over one connection per core, each copying
-// one range of the table's heap pages, all at once. Connecting and sizing
-// the ranges are not timed.
+// rawChunkBytes is the size of the heap chunks raw-parallel's connections
+// take in turn: lake's default chunk_size.
+var rawChunkBytes int64 = 32 << 20
+
+// copyRawParallel is copyRaw over one connection per core at once, each
+// taking the next chunk of the table's heap pages as soon as it is done
+// with one, as lake's ranges and DuckDB's postgres_scan do: so that no
+// connection waits alone for a slower one. Connecting and sizing the
+// chunks are not timed.
 func copyRawParallel(ctx context.Context, b *bench, t benchTable) (sample, error) {
 	n := runtime.NumCPU()
 	conns := make([]*pgx.Conn, n)
@@ -105,29 +112,36 @@ func copyRawParallel(ctx context.Context, b *bench, t benchTable) (sample, error
 		conns[i] = c
 	}
 	table := pgx.Identifier{t.name}.Sanitize()
-	var pages int64
-	if err := conns[0].QueryRow(ctx, "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint", table).Scan(&pages); err != nil {
+	var pages, block int64
+	if err := conns[0].QueryRow(ctx, "SELECT pg_relation_size($1::regclass), current_setting('block_size')::bigint", table).Scan(&pages, &block); err != nil {
 		return sample{}, fmt.Errorf("size of %s: %w", t.name, err)
 	}
-	queries := rangeCopies(table, pages, n)
+	pages /= block
+	queries := rangeCopies(table, pages, max(n, int(pages*block/rawChunkBytes)))
 	var (
 		wg    sync.WaitGroup
-		out   = make([]countingWriter, len(queries))
-		rows  = make([]int64, len(queries))
-		errs  = make([]error, len(queries))
+		next  atomic.Int64
+		out   = make([]countingWriter, n)
+		rows  = make([]int64, n)
+		errs  = make([]error, n)
 		start = time.Now()
 	)
-	for i, q := range queries {
+	for i := range n {
 		wg.Go(func() {
-			tag, err := conns[i].PgConn().CopyTo(ctx, &out[i], q)
-			rows[i], errs[i] = tag.RowsAffected(), err
+			for q := next.Add(1) - 1; q < int64(len(queries)) && errs[i] == nil; q = next.Add(1) - 1 {
+				tag, err := conns[i].PgConn().CopyTo(ctx, &out[i], queries[q])
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", queries[q], err)
+				}
+				rows[i] += tag.RowsAffected()
+			}
 		})
 	}
 	wg.Wait()
 	s := sample{wall: time.Since(start)}
-	for i := range queries {
+	for i := range n {
 		if errs[i] != nil {
-			return sample{}, fmt.Errorf("%s: %w", queries[i], errs[i])
+			return sample{}, errs[i]
 		}
 		s.out += out[i].n
 		s.rows += rows[i]
