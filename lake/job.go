@@ -104,8 +104,18 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	sortResults(rep.Tables)
 
 	// Clusters are synced even when every table failed or was skipped: a
-	// cluster that missed an earlier night is caught up by this one.
-	rep.Clusters = j.syncClusters(ctx, log, "")
+	// cluster that missed an earlier night is caught up by this one; and
+	// even when the run was stopped, briefly, so that the tables committed
+	// before the stop are not left out of the views until the next night.
+	syncCtx := ctx
+	if ctx.Err() != nil {
+		log.Warn("the run was stopped; bringing the clusters up to date with what was committed before the stop", "within", StopGrace.String(), "cause", context.Cause(ctx))
+		var cancel context.CancelFunc
+		syncCtx, cancel = context.WithTimeoutCause(context.WithoutCancel(ctx), StopGrace,
+			fmt.Errorf("%v, and the %s given to the clusters after it ran out", context.Cause(ctx), StopGrace))
+		defer cancel()
+	}
+	rep.Clusters = j.syncClusters(syncCtx, log, "")
 	rep.Finished = j.now().UTC()
 	if err := rep.save(context.WithoutCancel(ctx), j.Store); err != nil {
 		log.Error("could not save the run report", "err", err)
@@ -113,6 +123,12 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	log.Info("run finished", "seconds", rep.Finished.Sub(rep.Started).Seconds(), "failed", len(rep.Failures()))
 	return rep, nil
 }
+
+// StopGrace is how long a stopped run still spends bringing the clusters
+// up to date with the tables it committed before the stop: a deploy or a
+// cron job's timeout should not hide them until the next night. A sync
+// cut off by it is caught up by the next run or lake sync.
+const StopGrace = 30 * time.Second
 
 // CheckDS says whether a run now may snapshot ds: not a ds in the future
 // (a snapshot taken now cannot be the data of a night that has not

@@ -14,6 +14,12 @@ import (
 func main() {
 	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal stops the run cleanly (lake.StopGrace); a
+		// second one ends the process at once, as without lake's handler.
+		<-ctx.Done()
+		stop()
+	}()
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {

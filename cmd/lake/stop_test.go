@@ -1,0 +1,85 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// SIGTERM in the middle of a read, as the cron line's timeout sends it:
+// the table being read fails saying so, the clusters are still brought up
+// to date (the warning says so), and lake exits 1 with its run report.
+func TestSIGTERMStopsTheRunAndStillSyncsTheClusters(t *testing.T) {
+	dir := t.TempDir()
+	makeShop(t, dir, 1_000_000)
+	cmd := exec.Command(lakeBin, "--log-format", "json", "run", "--ds", "2024-02-01", "--json", "--progress", "10ms")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LAKE_CONFIG=")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var logs []map[string]any
+	signalled := false
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var l map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			continue // lake's own "lake: ..." line at exit
+		}
+		logs = append(logs, l)
+		if rows, _ := l["rows"].(float64); !signalled && l["msg"] == "reading" && rows > 0 {
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	if !signalled {
+		t.Fatalf("lake finished before any progress line counted rows; nothing was stopped: %v", err)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("lake ended with %v after SIGTERM; want exit code 1", err)
+	}
+	var rep struct {
+		Tables []struct {
+			Table, Status, Message string
+		}
+		Clusters []struct {
+			Cluster, Status, Message string
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("run report: %v\n%s", err, stdout.String())
+	}
+	for _, r := range rep.Tables {
+		if r.Status != "failed" || !strings.Contains(r.Message, "the run was stopped: terminated signal received") {
+			t.Errorf("%s: %s %q; want failed, saying the run was stopped by SIGTERM", r.Table, r.Status, r.Message)
+		}
+	}
+	if len(rep.Clusters) != 1 || rep.Clusters[0].Status != "ok" {
+		t.Errorf("clusters after the stop: %+v; want local ok", rep.Clusters)
+	}
+	warned := false
+	for _, l := range logs {
+		if l["level"] == "WARN" && strings.Contains(l["msg"].(string), "bringing the clusters up to date") && l["within"] == "30s" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning that the clusters are synced after the stop; logs: %v", logs)
+	}
+}
