@@ -1,8 +1,14 @@
 package lake
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -125,4 +131,87 @@ func todayStart(cfg *Config, now time.Time) time.Time {
 	}
 	y, m, d := now.In(loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// CheckWarehouse does in the warehouse, on a small object of its own,
+// what a run does with its files: write one, write one only if absent
+// (as a commit writes its manifest), read it back, list, and delete them,
+// so that a missing bucket, credentials that cannot write or a folder
+// that cannot be created show before the night rather than after its
+// reads. It leaves nothing behind unless the delete itself fails, not
+// even the folders of a local warehouse that did not exist yet.
+func CheckWarehouse(ctx context.Context, cfg *Config) (err error) {
+	if !cfg.IsS3() {
+		for _, dir := range missingFolders(cfg.Warehouse) {
+			// Deepest first; Remove leaves a folder that is not empty.
+			defer os.Remove(dir)
+		}
+	}
+	store, err := OpenWarehouse(cfg)
+	if err != nil {
+		return err
+	}
+	dir := "_validate-" + NewRunID(time.Now()) + "/"
+	probe := []byte("written by lake validate, and deleted right after\n")
+	defer func() {
+		if err != nil {
+			// Best effort: the step that failed said why.
+			_ = store.Delete(context.WithoutCancel(ctx), dir)
+		}
+	}()
+	// The store's errors name the object and, for a bucket that does not
+	// exist or access that is denied, what to do.
+	w, err := store.Create(ctx, dir+"file")
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(probe); err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	if err := store.PutIfAbsent(ctx, dir+"manifest", probe); err != nil {
+		return fmt.Errorf("write %s once, as a commit does: %w", dir+"manifest", err)
+	}
+	obj, err := store.Open(ctx, dir+"file")
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", dir+"file", err)
+	}
+	got, err := io.ReadAll(obj)
+	obj.Close()
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", dir+"file", err)
+	}
+	if !bytes.Equal(got, probe) {
+		return fmt.Errorf("read back %s: got %d bytes that differ from the %d written", dir+"file", len(got), len(probe))
+	}
+	entries, err := store.List(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	if len(entries) != 2 {
+		return fmt.Errorf("list %s: %d objects, want the 2 just written", dir, len(entries))
+	}
+	if err := store.Delete(ctx, dir); err != nil {
+		return fmt.Errorf("delete %s (remove it by hand): %w", dir, err)
+	}
+	return nil
+}
+
+// missingFolders is the folders that creating dir would make, dir last.
+func missingFolders(dir string) []string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	var missing []string
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) || d == filepath.Dir(d) {
+			break
+		}
+		missing = append([]string{d}, missing...)
+	}
+	return missing
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lake-engine/lake/lake"
+	"github.com/lake-engine/lake/localstack/testenv"
 )
 
 // checks maps each table of the checks to what was found.
@@ -151,5 +152,39 @@ clusters:
 	}
 	if tc := got["by_time"]; tc.Err != nil {
 		t.Errorf("by_time: %v", tc.Err)
+	}
+}
+
+// The warehouse check writes, reads back, lists and deletes its objects on
+// the S3 test server, leaving nothing under the prefix; on a bucket that
+// does not exist it says which step failed.
+func TestCheckWarehouseOnS3(t *testing.T) {
+	ctx := context.Background()
+	srv := testenv.S3(t)
+	config := func(url string) *lake.Config {
+		return writeConfig(t, t.TempDir(), fmt.Sprintf(`
+warehouse: %s
+s3: {endpoint: %s, path_style: true}
+sources:
+  shop: {driver: sqlite, dsn: ./shop.db}
+tables:
+  - {name: orders, source: shop}
+`, url, srv.Endpoint))
+	}
+	cfg := config(srv.URL())
+	if err := lake.CheckWarehouse(ctx, cfg); err != nil {
+		t.Fatalf("check of the test bucket: %v", err)
+	}
+	store, err := lake.OpenWarehouse(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, err := store.List(ctx, ""); err != nil || len(left) != 0 {
+		t.Errorf("the check left %v behind (%v)", left, err)
+	}
+
+	err = lake.CheckWarehouse(ctx, config("s3://no-such-bucket-for-lake/"+srv.Prefix))
+	if err == nil || !strings.Contains(err.Error(), "bucket no-such-bucket-for-lake does not exist") || !strings.Contains(err.Error(), "/_validate-") {
+		t.Errorf("check of a missing bucket: %v; want the write failing, saying the bucket does not exist", err)
 	}
 }

@@ -225,6 +225,9 @@ func TestValidateChecksEachTable(t *testing.T) {
 	if !strings.Contains(r.stdout, "source     shop (sqlite) ") || !strings.Contains(r.stdout, "shop.db: ok (") {
 		t.Errorf("no line saying the source was reached:\n%s", r.stdout)
 	}
+	if !strings.Contains(r.stdout, "/warehouse: ok (") {
+		t.Errorf("no line saying the warehouse can be written:\n%s", r.stdout)
+	}
 	lines := map[string]string{}
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if f := strings.Fields(line); len(f) > 0 {
@@ -245,6 +248,31 @@ func TestValidateChecksEachTable(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "warehouse")); !os.IsNotExist(err) {
 		t.Errorf("validate wrote a warehouse: %v", err)
+	}
+}
+
+// A warehouse lake cannot write into fails validate before any night
+// does: here its folder would have to be made inside a file.
+func TestValidateFailsOnAWarehouseThatCannotBeWritten(t *testing.T) {
+	dir := t.TempDir()
+	makeShop(t, dir, 10)
+	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "lake.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte("warehouse: ./warehouse"), []byte("warehouse: ./afile/warehouse"), 1)
+	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := lake(t, dir, "validate")
+	if r.code != 1 || !strings.Contains(r.stderr, "the warehouse cannot be written") {
+		t.Fatalf("validate: exit %d, stderr %q; want 1, saying the warehouse cannot be written\n%s", r.code, r.stderr, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "/afile/warehouse: cannot be written: ") || !strings.Contains(r.stdout, "not a directory") {
+		t.Errorf("the warehouse line does not say why:\n%s", r.stdout)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,12 +17,14 @@ func newValidateCmd(g *globals) *cobra.Command {
 		Use:   "validate",
 		Short: "Check lake.yaml, each source and each table, and print the plan",
 		Long: `Check lake.yaml (exit 2 with file, line and key on a bad config), connect to
-every source a table uses and open a snapshot as a run would, and look at each
-table in it without reading its rows: that it exists, that lake can store
-every column's type, that a query runs, that an incremental column is a date
-or timestamp. Print what a run would do: each table, where it comes from, its
-columns and the source's estimate of its rows, or why it would fail. Exit 1 if
-a source cannot be reached or a table would fail.`,
+write, read back, list and delete a small object in the warehouse as a run's
+files and commits do, connect to every source a table uses and open a
+snapshot as a run would, and look at each table in it without reading its
+rows: that it exists, that lake can store every column's type, that a query
+runs, that an incremental column is a date or timestamp. Print what a run
+would do: each table, where it comes from, its columns and the source's
+estimate of its rows, or why it would fail. Exit 1 if the warehouse cannot be
+written, a source cannot be reached or a table would fail.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig()
@@ -30,7 +33,17 @@ a source cannot be reached or a table would fail.`,
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "config     %s: ok\n", cfg.Path)
-			fmt.Fprintf(out, "warehouse  %s\n", cfg.Warehouse)
+			var warehouseErr error
+			if offline {
+				fmt.Fprintf(out, "warehouse  %s\n", cfg.Warehouse)
+			} else {
+				start := time.Now()
+				status := "ok"
+				if warehouseErr = lake.CheckWarehouse(cmd.Context(), cfg); warehouseErr != nil {
+					status = "cannot be written: " + oneLine(warehouseErr.Error())
+				}
+				fmt.Fprintf(out, "warehouse  %s: %s (%.2fs)\n", cfg.Warehouse, status, time.Since(start).Seconds())
+			}
 			fmt.Fprintf(out, "today      ds=%s (%s)\n", cfg.Today(timeNow()), cfg.Location)
 			for _, c := range cfg.Clusters {
 				fmt.Fprintf(out, "cluster    %s (%s) %s\n", c.Name, c.Engine, c.Path)
@@ -67,6 +80,9 @@ a source cannot be reached or a table would fail.`,
 			}
 			tw.Flush()
 			var problems []string
+			if warehouseErr != nil {
+				problems = append(problems, "the warehouse cannot be written")
+			}
 			if unreachable > 0 {
 				problems = append(problems, fmt.Sprintf("%d source(s) unreachable", unreachable))
 			}
