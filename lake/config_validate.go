@@ -145,20 +145,8 @@ func (v *validator) validateSources() {
 		case s.Workers > 1 && s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
 			v.add(key+".workers", "%d, but a %s source cannot share one snapshot between connections; expected 1 (only postgres sources read in parallel)", s.Workers, s.Driver)
 		}
-		switch {
-		case !v.c.present(key + ".split_size"):
-		case s.SplitSize <= 0:
-			v.add(key+".split_size", "must be greater than 0; expected a size such as 256MiB")
-		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
-			v.add(key+".split_size", "a %s source reads every table whole; expected no split_size (only postgres sources read tables in ranges)", s.Driver)
-		}
-		switch {
-		case !v.c.present(key + ".chunk_size"):
-		case s.ChunkSize <= 0:
-			v.add(key+".chunk_size", "must be greater than 0; expected a size such as 32MiB")
-		case s.Driver != "postgres" && slices.Contains(drivers, s.Driver):
-			v.add(key+".chunk_size", "a %s source reads every table whole; expected no chunk_size (only postgres sources read tables in ranges)", s.Driver)
-		}
+		v.rangeSize(key, "split_size", s.SplitSize, s.Driver, "256MiB")
+		v.rangeSize(key, "chunk_size", s.ChunkSize, s.Driver, "32MiB")
 		if v.c.present(key + ".lock_timeout") {
 			switch d := time.Duration(s.LockTimeout); {
 			case s.Driver == "sqlite":
@@ -167,6 +155,19 @@ func (v *validator) validateSources() {
 				v.add(key+".lock_timeout", "%s; expected 0 (the server's setting) or a duration of at least 1s, such as 10m", d)
 			}
 		}
+	}
+}
+
+// rangeSize checks sources.NAME.<name>, a size of the ranges a postgres
+// source reads tables in, when lake.yaml gives it.
+func (v *validator) rangeSize(key, name string, size ByteSize, driver, example string) {
+	key += "." + name
+	switch {
+	case !v.c.present(key):
+	case size <= 0:
+		v.add(key, "must be greater than 0; expected a size such as %s", example)
+	case driver != "postgres" && slices.Contains(drivers, driver):
+		v.add(key, "a %s source reads every table whole; expected no %s (only postgres sources read tables in ranges)", driver, name)
 	}
 }
 

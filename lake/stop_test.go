@@ -12,17 +12,20 @@ import (
 	"github.com/lake-engine/lake/partitions"
 )
 
-// cancelWhileReading cancels a run, with cause, from its first progress
-// line that counts rows: a stop in the middle of a table's read, as a
-// cron job's timeout or a deploy's SIGTERM makes one.
+// cancelWhileReading cancels a run, with cause, from the first progress
+// line of table that counts rows: a stop in the middle of the table's
+// read, as a cron job's timeout or a deploy's SIGTERM makes one.
 type cancelWhileReading struct {
 	slog.Handler
+	table  string
 	cancel context.CancelCauseFunc
 	cause  error
+	// of is the table of the logger's lines (its "table" attribute).
+	of string
 }
 
 func (h cancelWhileReading) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == "reading" {
+	if r.Message == "reading" && h.of == h.table {
 		r.Attrs(func(a slog.Attr) bool {
 			if a.Key == "rows" && a.Value.Int64() > 0 {
 				h.cancel(h.cause)
@@ -34,11 +37,20 @@ func (h cancelWhileReading) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h cancelWhileReading) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return cancelWhileReading{Handler: h.Handler.WithAttrs(attrs), cancel: h.cancel, cause: h.cause}
+	out := h
+	out.Handler = h.Handler.WithAttrs(attrs)
+	for _, a := range attrs {
+		if a.Key == "table" {
+			out.of = a.Value.String()
+		}
+	}
+	return out
 }
 
 func (h cancelWhileReading) WithGroup(name string) slog.Handler {
-	return cancelWhileReading{Handler: h.Handler.WithGroup(name), cancel: h.cancel, cause: h.cause}
+	out := h
+	out.Handler = h.Handler.WithGroup(name)
+	return out
 }
 
 // A run stopped in the middle of a read commits nothing for that table,
@@ -51,17 +63,8 @@ func TestARunStoppedMidReadSaysWhyAndCommitsNothing(t *testing.T) {
 	s := newShop(t, dir)
 	s.addOrders(1, 10)
 	// customers first: it is committed before the stop cuts orders off.
-	cfg := writeConfig(t, dir, `
-warehouse: ./warehouse
-max_ds_age: 3650d # the tests replay fixed nights long past
-sources:
-  shop: {driver: sqlite, dsn: ./shop.db}
-tables:
-  - {name: customers, source: shop}
-  - {name: orders, source: shop}
-clusters:
-  - {name: local, engine: duckdb, path: ./lake.duckdb}
-`)
+	orders, customers := "  - {name: orders, source: shop}\n", "  - {name: customers, source: shop}\n"
+	cfg := writeConfig(t, dir, strings.Replace(shopConfig, orders+customers, customers+orders, 1))
 	if rep := run(t, newJob(t, cfg), "2026-01-01"); rep.Err() != nil {
 		t.Fatal(rep.Err())
 	}
@@ -72,7 +75,7 @@ clusters:
 	defer cancel(nil)
 	sigterm := errors.New("terminated signal received")
 	var logs lockedBuffer
-	job, err := lake.NewJob(cfg, slog.New(cancelWhileReading{Handler: slog.NewJSONHandler(&logs, nil), cancel: cancel, cause: sigterm}))
+	job, err := lake.NewJob(cfg, slog.New(cancelWhileReading{Handler: slog.NewJSONHandler(&logs, nil), table: "dwh.orders", cancel: cancel, cause: sigterm}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestSIGTERMStopsTheRunAndStillSyncsTheClusters(t *testing.T) {
 			continue // lake's own "lake: ..." line at exit
 		}
 		logs = append(logs, l)
-		if rows, _ := l["rows"].(float64); !signalled && l["msg"] == "reading" && rows > 0 {
+		if rows, _ := l["rows"].(float64); !signalled && l["msg"] == "reading" && l["table"] == "dwh.orders" && rows > 0 {
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
