@@ -264,6 +264,7 @@ func TestValidateFailsOnAWarehouseThatCannotBeWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg = bytes.Replace(cfg, []byte("warehouse: ./warehouse"), []byte("warehouse: ./afile/warehouse"), 1)
+	cfg = append(cfg, "  - {name: t1, engine: trino, url: \"http://127.0.0.1:1\"}\n"...)
 	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +274,9 @@ func TestValidateFailsOnAWarehouseThatCannotBeWritten(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "/afile/warehouse: cannot be written: ") || !strings.Contains(r.stdout, "not a directory") {
 		t.Errorf("the warehouse line does not say why:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "cluster    t1 (trino) http://127.0.0.1:1\n") {
+		t.Errorf("the trino cluster's line does not show its URL:\n%s", r.stdout)
 	}
 }
 

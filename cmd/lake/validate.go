@@ -46,7 +46,11 @@ written, a source cannot be reached or a table would fail.`,
 			}
 			fmt.Fprintf(out, "today      ds=%s (%s)\n", cfg.Today(timeNow()), cfg.Location)
 			for _, c := range cfg.Clusters {
-				fmt.Fprintf(out, "cluster    %s (%s) %s\n", c.Name, c.Engine, c.Path)
+				where := c.Path
+				if c.Engine != "duckdb" {
+					where = c.URL // never with credentials (config_validate)
+				}
+				fmt.Fprintf(out, "cluster    %s (%s) %s\n", c.Name, c.Engine, where)
 			}
 			if offline {
 				fmt.Fprintln(out)
