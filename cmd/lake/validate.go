@@ -15,7 +15,7 @@ func newValidateCmd(g *globals) *cobra.Command {
 	var offline bool
 	cmd := &cobra.Command{
 		Use:   "validate",
-		Short: "Check lake.yaml, each source and each table, and print the plan",
+		Short: "Check lake.yaml, the warehouse, each source and each table, and print the plan",
 		Long: `Check lake.yaml (exit 2 with file, line and key on a bad config), connect to
 write, read back, list and delete a small object in the warehouse as a run's
 files and commits do, connect to every source a table uses and open a
