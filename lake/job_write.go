@@ -263,6 +263,10 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		}
 		files = append(files, r.files...)
 	}
+	if p.schema == nil {
+		// Not expected: the first reader to come takes a chunk.
+		return part{}, fmt.Errorf("read %s: no range read any of its chunks", q.Describe())
+	}
 	// Files in the order of their numbers, as one read would have made them.
 	slices.SortFunc(files, func(a, b parquetfile.File) int { return strings.Compare(a.Name, b.Name) })
 	for _, f := range files {
