@@ -2,7 +2,7 @@ package lake
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -93,6 +93,11 @@ func (r *readers) chunks(ctx context.Context, q loaders.Query, ranges []loaders.
 	return newChunkQueue(chunks, n), nil
 }
 
+// errRangesDiffer says two reads of one table's ranges or chunks were
+// described with different columns: the table was altered while it was
+// read.
+var errRangesDiffer = errors.New("two block ranges came with different columns in one snapshot (the table was altered during the read); run it again")
+
 // chunkSink is the sink of one range's reader: every chunk's Read begins
 // it again, and only the first Begin goes through; the others must bring
 // the same columns.
@@ -105,7 +110,7 @@ type chunkSink struct {
 func (s *chunkSink) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 	if s.schema != nil {
 		if !schema.Equal(s.schema) {
-			return fmt.Errorf("two block ranges came with different columns in one snapshot")
+			return errRangesDiffer
 		}
 		return nil
 	}

@@ -259,7 +259,7 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 		case p.schema == nil:
 			p.schema, p.cols = r.schema, r.cols
 		case !r.schema.Equal(p.schema):
-			return part{}, fmt.Errorf("read %s: two block ranges came with different columns in one snapshot", q.Describe())
+			return part{}, fmt.Errorf("read %s: %w", q.Describe(), errRangesDiffer)
 		}
 		files = append(files, r.files...)
 	}

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lake-engine/lake/lake"
 	"github.com/lake-engine/lake/localstack/testenv"
 )
@@ -172,21 +170,12 @@ func TestRunChildSamplesAnonymousMemory(t *testing.T) {
 // raw-parallel's connections copy every row once between them, however
 // many chunks each takes.
 func TestRawParallelCopiesEveryRowOnce(t *testing.T) {
-	dsn := testenv.NewPostgresDB(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	// About 4.6 MB of heap: some 70 chunks of 64KiB.
-	if _, err := conn.Exec(ctx, `CREATE TABLE t (id int, pad text);
-		INSERT INTO t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i`); err != nil {
-		t.Fatal(err)
-	}
+	dsn := testenv.NewPostgresDB(t, `CREATE TABLE t (id int, pad text)`,
+		`INSERT INTO t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i`)
 	defer func(was int64) { rawChunkBytes = was }(rawChunkBytes)
 	rawChunkBytes = 64 << 10
-	s, err := copyRawParallel(ctx, &bench{env: environment{dsn: dsn}}, benchTable{name: "t"})
+	s, err := copyRawParallel(context.Background(), &bench{env: environment{dsn: dsn}}, benchTable{name: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}

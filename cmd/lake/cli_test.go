@@ -62,6 +62,19 @@ func lake(t *testing.T, dir string, args ...string) result {
 	return result{code, stdout.String(), stderr.String()}
 }
 
+// editConfig rewrites dir/lake.yaml through edit.
+func editConfig(t *testing.T, dir string, edit func(cfg []byte) []byte) {
+	t.Helper()
+	path := filepath.Join(dir, "lake.yaml")
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, edit(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // makeShop writes a SQLite source with n orders into dir/shop.db using
 // SQLite itself to generate rows, and a lake.yaml reading it, with extra
 // lines appended to its tables: list.
@@ -259,15 +272,10 @@ func TestValidateFailsOnAWarehouseThatCannotBeWritten(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := os.ReadFile(filepath.Join(dir, "lake.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = bytes.Replace(cfg, []byte("warehouse: ./warehouse"), []byte("warehouse: ./afile/warehouse"), 1)
-	cfg = append(cfg, "  - {name: t1, engine: trino, url: \"http://127.0.0.1:1\"}\n"...)
-	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, dir, func(cfg []byte) []byte {
+		cfg = bytes.Replace(cfg, []byte("warehouse: ./warehouse"), []byte("warehouse: ./afile/warehouse"), 1)
+		return append(cfg, "  - {name: t1, engine: trino, url: \"http://127.0.0.1:1\"}\n"...)
+	})
 	r := lake(t, dir, "validate")
 	if r.code != 1 || !strings.Contains(r.stderr, "the warehouse cannot be written") {
 		t.Fatalf("validate: exit %d, stderr %q; want 1, saying the warehouse cannot be written\n%s", r.code, r.stderr, r.stdout)
@@ -340,8 +348,9 @@ func TestSIGKILLNeverLeavesAPartialPartition(t *testing.T) {
 	dir := t.TempDir()
 	makeShop(t, dir, 200_000)
 	// Small files, so that a run spends its time among several files.
-	cfg, _ := os.ReadFile(filepath.Join(dir, "lake.yaml"))
-	os.WriteFile(filepath.Join(dir, "lake.yaml"), append(cfg, []byte("parquet: {row_group_size: 256KiB, file_size: 1MiB}\n")...), 0o644)
+	editConfig(t, dir, func(cfg []byte) []byte {
+		return append(cfg, "parquet: {row_group_size: 256KiB, file_size: 1MiB}\n"...)
+	})
 
 	start := time.Now()
 	if r := lake(t, dir, "run", "--ds", "2025-01-01"); r.code != 0 {

@@ -28,15 +28,10 @@ func s3Shop(t *testing.T, dir string, n int, extra string, extraTables ...string
 	t.Helper()
 	srv := testenv.S3(t)
 	makeShop(t, dir, n, extraTables...)
-	cfg, err := os.ReadFile(filepath.Join(dir, "lake.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s3cfg := fmt.Sprintf("warehouse: %s\ns3: {endpoint: %s, path_style: true, part_size: 5MiB, upload_concurrency: 2}\n%s", srv.URL(), srv.Endpoint, extra)
-	cfg = bytes.Replace(cfg, []byte("warehouse: ./warehouse\n"), []byte(s3cfg), 1)
-	if err := os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, dir, func(cfg []byte) []byte {
+		return bytes.Replace(cfg, []byte("warehouse: ./warehouse\n"), []byte(s3cfg), 1)
+	})
 	store, err := warehouse.NewS3(context.Background(), warehouse.S3Options{Bucket: srv.Bucket, Prefix: srv.Prefix, Endpoint: srv.Endpoint, PathStyle: true, Region: srv.Region})
 	if err != nil {
 		t.Fatal(err)
@@ -307,9 +302,9 @@ func TestS3RunSucceedsThroughInjectedFaults(t *testing.T) {
 		}
 		return testenv.Pass
 	})
-	cfg, _ := os.ReadFile(filepath.Join(dir, "lake.yaml"))
-	cfg = bytes.Replace(cfg, []byte("endpoint: "+srv.Endpoint), []byte("endpoint: "+p.URL), 1)
-	os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644)
+	editConfig(t, dir, func(cfg []byte) []byte {
+		return bytes.Replace(cfg, []byte("endpoint: "+srv.Endpoint), []byte("endpoint: "+p.URL), 1)
+	})
 	if r := lake(t, dir, "run", "--ds", "2025-01-01"); r.code != 0 {
 		t.Fatalf("run through faults: exit %d\n%s", r.code, r.stderr)
 	}
@@ -339,10 +334,10 @@ func TestS3RunGivesUpWhenFaultsDoNotStop(t *testing.T) {
 		}
 		return []testenv.Fault{testenv.SlowDown, testenv.ServerErr, testenv.Reset}[n%3]
 	})
-	cfg, _ := os.ReadFile(filepath.Join(dir, "lake.yaml"))
-	cfg = bytes.Replace(cfg, []byte("endpoint: "+srv.Endpoint), []byte("endpoint: "+p.URL), 1)
-	cfg = bytes.Replace(cfg, []byte("upload_concurrency: 2}"), []byte("upload_concurrency: 2, max_attempts: 2}"), 1)
-	os.WriteFile(filepath.Join(dir, "lake.yaml"), cfg, 0o644)
+	editConfig(t, dir, func(cfg []byte) []byte {
+		cfg = bytes.Replace(cfg, []byte("endpoint: "+srv.Endpoint), []byte("endpoint: "+p.URL), 1)
+		return bytes.Replace(cfg, []byte("upload_concurrency: 2}"), []byte("upload_concurrency: 2, max_attempts: 2}"), 1)
+	})
 
 	// A healthy night through the proxy counts the requests of a night.
 	if r := lake(t, dir, "run", "--ds", "2025-01-01"); r.code != 0 {

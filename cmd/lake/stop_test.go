@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,35 +22,17 @@ import (
 func TestSIGTERMStopsTheRunAndStillSyncsTheClusters(t *testing.T) {
 	dir := t.TempDir()
 	makeShop(t, dir, 1_000_000)
-	cmd := exec.Command(lakeBin, "--log-format", "json", "run", "--ds", "2024-02-01", "--json", "--progress", "10ms")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LAKE_CONFIG=")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var logs []map[string]any
-	signalled := false
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		var l map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			continue // lake's own "lake: ..." line at exit
-		}
+	var (
+		logs      []map[string]any
+		signalled bool
+	)
+	stdout, err := watchRun(t, dir, func(l map[string]any, sigterm func()) {
 		logs = append(logs, l)
-		if rows, _ := l["rows"].(float64); !signalled && l["msg"] == "reading" && l["table"] == "dwh.orders" && rows > 0 {
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
+		if !signalled && readingOrders(l) {
+			sigterm()
 			signalled = true
 		}
-	}
-	err = cmd.Wait()
+	})
 	if !signalled {
 		t.Fatalf("lake finished before any progress line counted rows; nothing was stopped: %v", err)
 	}
@@ -67,8 +48,8 @@ func TestSIGTERMStopsTheRunAndStillSyncsTheClusters(t *testing.T) {
 			Cluster, Status, Message string
 		}
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("run report: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &rep); err != nil {
+		t.Fatalf("run report: %v\n%s", err, stdout)
 	}
 	for _, r := range rep.Tables {
 		if r.Status != "failed" || !strings.Contains(r.Message, "the run was stopped: terminated signal received") {
@@ -113,53 +94,26 @@ func TestASecondSIGTERMEndsLakeAtOnce(t *testing.T) {
 			}()
 		}
 	}()
-	cfgPath := filepath.Join(dir, "lake.yaml")
-	cfg, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = append(cfg, fmt.Sprintf("  - {name: hung, engine: trino, url: \"http://%s\"}\n", ln.Addr())...)
-	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, dir, func(cfg []byte) []byte {
+		return append(cfg, fmt.Sprintf("  - {name: hung, engine: trino, url: \"http://%s\"}\n", ln.Addr())...)
+	})
 
-	cmd := exec.Command(lakeBin, "--log-format", "json", "run", "--ds", "2024-02-01", "--progress", "10ms")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LAKE_CONFIG=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	var (
 		first  bool
 		second time.Time
 	)
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		var l map[string]any
-		if json.Unmarshal(sc.Bytes(), &l) != nil {
-			continue
-		}
-		rows, _ := l["rows"].(float64)
+	_, err = watchRun(t, dir, func(l map[string]any, sigterm func()) {
 		switch {
-		case l["msg"] == "reading" && l["table"] == "dwh.orders" && rows > 0 && !first:
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
+		case !first && readingOrders(l):
+			sigterm()
 			first = true
 		case first && strings.Contains(fmt.Sprint(l["msg"]), "bringing the clusters up to date"):
 			// The sync with the silent cluster is under way.
 			time.Sleep(500 * time.Millisecond)
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
+			sigterm()
 			second = time.Now()
 		}
-	}
-	err = cmd.Wait()
+	})
 	took := time.Since(second)
 	if second.IsZero() {
 		t.Fatalf("the second SIGTERM was never sent (lake ended with %v)", err)
@@ -174,4 +128,45 @@ func TestASecondSIGTERMEndsLakeAtOnce(t *testing.T) {
 	if took > 5*time.Second {
 		t.Errorf("lake took %s to end after the second SIGTERM; want at once", took)
 	}
+}
+
+// watchRun runs `lake run --json` in dir with a progress line every 10 ms,
+// hands each JSON log line to onLog with a function that sends lake
+// SIGTERM, and returns the run report lake printed and how it ended.
+func watchRun(t *testing.T, dir string, onLog func(l map[string]any, sigterm func())) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command(lakeBin, "--log-format", "json", "run", "--ds", "2024-02-01", "--json", "--progress", "10ms")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LAKE_CONFIG=")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sigterm := func() {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var l map[string]any
+		if json.Unmarshal(sc.Bytes(), &l) != nil {
+			continue // lake's own "lake: ..." line at exit
+		}
+		onLog(l, sigterm)
+	}
+	err = cmd.Wait()
+	return stdout.Bytes(), err
+}
+
+// readingOrders says whether l is a progress line of dwh.orders that
+// counts rows: the middle of its read.
+func readingOrders(l map[string]any) bool {
+	rows, _ := l["rows"].(float64)
+	return l["msg"] == "reading" && l["table"] == "dwh.orders" && rows > 0
 }

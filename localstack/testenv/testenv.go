@@ -36,8 +36,9 @@ func require(t testing.TB, env, what string) string {
 }
 
 // NewPostgresDB creates a database of its own for one test on the test
-// server, drops it when the test ends, and returns its URL.
-func NewPostgresDB(t testing.TB) string {
+// server, runs the setup statements in it, drops it when the test ends,
+// and returns its URL.
+func NewPostgresDB(t testing.TB, setup ...string) string {
 	t.Helper()
 	base := Postgres(t)
 	ctx := context.Background()
@@ -60,5 +61,17 @@ func NewPostgresDB(t testing.TB) string {
 		t.Fatalf("parse %s: %v", PostgresEnv, err)
 	}
 	u.Path = "/" + name
+	if len(setup) > 0 {
+		conn, err := pgx.Connect(ctx, u.String())
+		if err != nil {
+			t.Fatalf("connect to %s: %v", name, err)
+		}
+		defer conn.Close(ctx)
+		for _, q := range setup {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	}
 	return u.String()
 }
