@@ -19,6 +19,9 @@
 //     (PostgreSQL's does all three): let more connections share it, divide
 //     a table read into BlockRanges of its storage, and report the source's
 //     own count of the rows a Read sent.
+//   - BulkReads: the connection under a driver, which wakes for a bulk
+//     result in runs of 256 KiB once it has caught up with the server,
+//     rather than at each of the server's writes.
 //
 // Sub-packages hold one driver each (postgres, mysql, sqlite) and the Parquet writer
 // (parquetfile). This package must not know about partitions, warehouses or
