@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,14 +51,7 @@ func Open(ctx context.Context, dsn string) (*Source, error) {
 	// Text values are sent in the client encoding; Arrow strings are UTF-8.
 	config.RuntimeParams["client_encoding"] = "UTF8"
 	// COPY streams faster than lake needs to wake for it: see BulkReads.
-	dial := config.DialFunc
-	config.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return loaders.BulkReads(c), nil
-	}
+	config.DialFunc = loaders.BulkDial(config.DialFunc)
 
 	s := &Source{config: config}
 	conn, err := s.connect(ctx)
