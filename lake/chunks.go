@@ -1,17 +1,14 @@
 package lake
 
 import (
-	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/lake-engine/lake/loaders"
 )
-
-// maxChunks bounds how many chunks Split is asked for per range.
-const maxChunks = 4096
 
 // chunkQueue hands out the chunks of a split table to the readers of its
 // ranges. A range is not read by one COPY but by one per chunk, so that a
@@ -29,15 +26,9 @@ type chunkQueue struct {
 	ranges [][]loaders.Query
 }
 
-// newChunkQueue gives each of n ranges an equal run of neighbouring
-// chunks (the last ranges one more when they do not divide evenly).
-func newChunkQueue(chunks []loaders.Query, n int) *chunkQueue {
-	q := &chunkQueue{ranges: make([][]loaders.Query, n)}
-	for i := range n {
-		from, to := i*len(chunks)/n, (i+1)*len(chunks)/n
-		q.ranges[i] = chunks[from:to:to]
-	}
-	return q
+// newChunkQueue queues the chunks of each range, as Split made them.
+func newChunkQueue(ranges [][]loaders.Query) *chunkQueue {
+	return &chunkQueue{ranges: slices.Clone(ranges)}
 }
 
 // next returns the next chunk for the reader of range i, whether it was
@@ -65,33 +56,6 @@ func (q *chunkQueue) next(i int) (chunk loaders.Query, taken, ok bool) {
 
 // split says whether the queue serves more than one range.
 func (q *chunkQueue) split() bool { return len(q.ranges) > 1 }
-
-// chunks cuts the n ranges of a split table into chunks of at least
-// plan.chunkBytes of its heap and queues them. A table too small for more
-// chunks than ranges keeps its ranges as they are, one chunk each.
-func (r *readers) chunks(ctx context.Context, q loaders.Query, ranges []loaders.Query, plan splitPlan) (*chunkQueue, error) {
-	n := len(ranges)
-	if n < 2 {
-		return newChunkQueue(ranges, n), nil
-	}
-	var chunks []loaders.Query
-	err := r.use(ctx, func(s loaders.Snapshot) error {
-		sp, ok := s.(loaders.Splitter)
-		if !ok {
-			return nil
-		}
-		var err error
-		chunks, _, err = sp.Split(ctx, q, n*maxChunks, plan.chunkBytes)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(chunks) <= n {
-		return newChunkQueue(ranges, n), nil
-	}
-	return newChunkQueue(chunks, n), nil
-}
 
 // errRangesDiffer says two reads of one table's ranges or chunks were
 // described with different columns: the table was altered while it was

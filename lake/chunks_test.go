@@ -8,11 +8,18 @@ import (
 	"github.com/lake-engine/lake/loaders"
 )
 
-// chunksOf makes n chunks of one page each, chunk i holding page i.
-func chunksOf(n int) []loaders.Query {
-	out := make([]loaders.Query, n)
-	for i := range out {
-		out[i] = loaders.Query{Table: "t", Blocks: &loaders.BlockRange{First: int64(i), Last: int64(i + 1)}}
+// rangesOf makes ranges of the given numbers of chunks of one page each,
+// the pages numbered on from range to range.
+func rangesOf(sizes ...int) [][]loaders.Query {
+	var out [][]loaders.Query
+	page := int64(0)
+	for _, n := range sizes {
+		r := []loaders.Query{}
+		for range n {
+			r = append(r, loaders.Query{Table: "t", Blocks: &loaders.BlockRange{First: page, Last: page + 1}})
+			page++
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -20,7 +27,7 @@ func chunksOf(n int) []loaders.Query {
 // A range's reader reads its own neighbouring chunks in order; once they
 // are done it takes the last chunk of the range with the most left.
 func TestChunkQueueTakesFromTheEndOfTheRangeWithMostLeft(t *testing.T) {
-	q := newChunkQueue(chunksOf(10), 3) // ranges of pages 0-2, 3-5, 6-9
+	q := newChunkQueue(rangesOf(3, 3, 4)) // pages 0-2, 3-5, 6-9
 	type step struct {
 		page  int64
 		taken bool
@@ -66,7 +73,11 @@ func TestChunkQueueTakesFromTheEndOfTheRangeWithMostLeft(t *testing.T) {
 // Readers taking chunks at once get every chunk exactly once.
 func TestChunkQueueHandsOutEachChunkOnce(t *testing.T) {
 	const chunks, ranges = 1000, 7
-	q := newChunkQueue(chunksOf(chunks), ranges)
+	sizes := make([]int, ranges)
+	for i := range sizes {
+		sizes[i] = (i+1)*chunks/ranges - i*chunks/ranges
+	}
+	q := newChunkQueue(rangesOf(sizes...))
 	seen := make([][]int64, ranges)
 	var wg sync.WaitGroup
 	for i := range ranges {
@@ -96,10 +107,9 @@ func TestChunkQueueHandsOutEachChunkOnce(t *testing.T) {
 	}
 }
 
-// Fewer chunks than ranges: the last ranges start empty and take from the
-// others.
-func TestChunkQueueWithFewerChunksThanRanges(t *testing.T) {
-	q := newChunkQueue(chunksOf(2), 3)
+// A range without chunks of its own takes from the others.
+func TestChunkQueueWithAnEmptyRange(t *testing.T) {
+	q := newChunkQueue(rangesOf(1, 1, 0))
 	var pages []int64
 	for i := range 3 {
 		if c, _, ok := q.next(i); ok {

@@ -184,14 +184,11 @@ type partReader struct {
 // table, each block range are read by a reader of their own, at once when
 // readers are free. The rows written must equal the source's count of q.
 func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role string) (part, error) {
-	queries, whyNot, err := rd.readers.split(ctx, q, rd.split)
+	ranges, whyNot, err := rd.readers.split(ctx, q, rd.split)
 	if err != nil {
 		return part{}, err
 	}
-	chunks, err := rd.readers.chunks(ctx, q, queries, rd.split)
-	if err != nil {
-		return part{}, err
-	}
+	chunks := newChunkQueue(ranges)
 	switch {
 	case whyNot != "" && rd.split.auto:
 		// No split: in lake.yaml: ranges were only tried, and a small
@@ -205,11 +202,11 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	// for each range, or a count(*) of its own, beside the reads.
 	_, selfCounted := rd.readers.all[0].(loaders.CountingReader)
 	var (
-		count  int64
-		ranges = make([]rangeRead, len(queries))
-		errs   = make([]error, len(queries)+1)
-		stop   atomic.Bool
-		wg     sync.WaitGroup
+		count int64
+		reads = make([]rangeRead, len(ranges))
+		errs  = make([]error, len(ranges)+1)
+		stop  atomic.Bool
+		wg    sync.WaitGroup
 	)
 	if !selfCounted {
 		wg.Go(func() {
@@ -229,9 +226,9 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	}
 	prog := startProgress(rd.log, j.Progress, j.now, about...)
 	defer prog.end()
-	for i := range queries {
+	for i := range ranges {
 		wg.Go(func() {
-			ranges[i], errs[i+1] = j.readRange(ctx, rd, chunks, i, &stop, prog)
+			reads[i], errs[i+1] = j.readRange(ctx, rd, chunks, i, &stop, prog)
 			if errs[i+1] != nil {
 				stop.Store(true)
 			}
@@ -244,11 +241,11 @@ func (j *Job) readPart(ctx context.Context, rd partReader, q loaders.Query, role
 	}
 
 	var p part
-	if len(queries) > 1 {
-		p.ranges = len(queries)
+	if len(ranges) > 1 {
+		p.ranges = len(ranges)
 	}
 	var files []parquetfile.File
-	for _, r := range ranges {
+	for _, r := range reads {
 		if selfCounted {
 			count += r.sent
 		}

@@ -87,21 +87,24 @@ func planSplit(sc SourceConfig, t TableConfig) splitPlan {
 	return splitPlan{ranges: 1}
 }
 
-// split divides q as plan says, or returns q alone and why not.
-func (r *readers) split(ctx context.Context, q loaders.Query, plan splitPlan) (parts []loaders.Query, whyNot string, err error) {
+// split divides q as plan says into ranges, each the chunks it is read
+// in, or returns q alone and why not.
+func (r *readers) split(ctx context.Context, q loaders.Query, plan splitPlan) (ranges [][]loaders.Query, whyNot string, err error) {
 	if plan.ranges < 2 {
-		return []loaders.Query{q}, "", nil
+		return [][]loaders.Query{{q}}, "", nil
 	}
 	err = r.use(ctx, func(s loaders.Snapshot) error {
 		sp, ok := s.(loaders.Splitter)
 		if !ok {
-			parts, whyNot = []loaders.Query{q}, "this source cannot split tables"
+			ranges, whyNot = [][]loaders.Query{{q}}, "this source cannot split tables"
 			return nil
 		}
-		parts, whyNot, err = sp.Split(ctx, q, plan.ranges, plan.minBytes)
+		ranges, whyNot, err = sp.Split(ctx, q, loaders.SplitOptions{
+			Ranges: plan.ranges, MinRangeBytes: plan.minBytes, ChunkBytes: plan.chunkBytes,
+		})
 		return err
 	})
-	return parts, whyNot, err
+	return ranges, whyNot, err
 }
 
 // Close ends every reader, the first (which joined ones imported their

@@ -219,13 +219,25 @@ type Joiner interface {
 // Splitter is a Snapshot that can divide a table read into ranges of the
 // table's storage, each readable on any snapshot joined to it.
 type Splitter interface {
-	// Split returns at most n queries that together read exactly q's rows,
-	// each row once: q with Blocks set. With minRangeBytes > 0 each range
-	// holds at least that many bytes of the table's storage, so a small
-	// table makes fewer ranges, or none. It returns q alone, and why, when
-	// q cannot be split (a SELECT rather than a table, a view, a table too
-	// small, a server without range scans by ctid).
-	Split(ctx context.Context, q Query, n int, minRangeBytes int64) (parts []Query, whyNot string, err error)
+	// Split returns at most o.Ranges ranges that together read exactly
+	// q's rows, each row once, each range the chunks it is read in (q
+	// with Blocks set), neighbouring and in storage order. It returns q
+	// alone, as one range of one chunk, and why, when q cannot be split
+	// (a SELECT rather than a table, a view, a table too small, a server
+	// without range scans by ctid).
+	Split(ctx context.Context, q Query, o SplitOptions) (ranges [][]Query, whyNot string, err error)
+}
+
+// SplitOptions says how a Splitter divides a table.
+type SplitOptions struct {
+	// Ranges is the most ranges to make; fewer than 2 is no split.
+	Ranges int
+	// MinRangeBytes > 0 is the least of the table's storage a range
+	// holds, so that a small table makes fewer ranges, or none.
+	MinRangeBytes int64
+	// ChunkBytes > 0 cuts each range into chunks of at least that much
+	// storage (the last of a range may hold less); 0 is one chunk a range.
+	ChunkBytes int64
 }
 
 // UnsupportedTypeError says that a column has a type lake cannot store.

@@ -55,15 +55,22 @@ func (sn *Snapshot) Join(ctx context.Context) (loaders.Snapshot, error) {
 // with a TID Range Scan; before it, each range would scan the whole table.
 const minSplitVersion = 140000
 
-// Split divides a table into n ranges of its heap pages, read by
-// "ctid >= '(first,0)' AND ctid < '(last,0)'", fewer if the heap holds less
-// than n ranges of minRangeBytes. The ranges are planned from the table's
-// size now; the last one is open-ended, so pages added since are still
-// read, and rows visible to the snapshot never move (an update writes a
-// new version; the old one stays where it is while a snapshot can see
-// it). A SELECT, a view or a partitioned table is not split.
-func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int, minRangeBytes int64) ([]loaders.Query, string, error) {
-	one := []loaders.Query{q}
+// maxChunksPerRange bounds the chunks of one range: a tiny ChunkBytes on
+// a huge table makes bigger chunks rather than a plan of millions.
+const maxChunksPerRange = 4096
+
+// Split divides a table into o.Ranges ranges of its heap pages, read by
+// "ctid >= '(first,0)' AND ctid < '(last,0)'", fewer if the heap holds
+// less than that many ranges of o.MinRangeBytes, and each range into
+// chunks of o.ChunkBytes. The ranges are planned from the table's size
+// now; the last chunk of the last range is open-ended, so pages added
+// since are still read, and rows visible to the snapshot never move (an
+// update writes a new version; the old one stays where it is while a
+// snapshot can see it). A SELECT, a view or a partitioned table is not
+// split.
+func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, o loaders.SplitOptions) ([][]loaders.Query, string, error) {
+	one := [][]loaders.Query{{q}}
+	n := o.Ranges
 	if n < 2 {
 		return one, "", nil
 	}
@@ -106,9 +113,9 @@ func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int, minRangeB
 	default:
 		return one, "only a table or materialized view can be split into block ranges", nil
 	}
-	if minRangeBytes > 0 {
-		if n = int(min(int64(n), size/minRangeBytes)); n < 2 {
-			return one, fmt.Sprintf("the table's %d bytes of pages make fewer than 2 ranges of %d bytes", size, minRangeBytes), nil
+	if o.MinRangeBytes > 0 {
+		if n = int(min(int64(n), size/o.MinRangeBytes)); n < 2 {
+			return one, fmt.Sprintf("the table's %d bytes of pages make fewer than 2 ranges of %d bytes", size, o.MinRangeBytes), nil
 		}
 	}
 	pages := size / block
@@ -117,12 +124,22 @@ func (sn *Snapshot) Split(ctx context.Context, q loaders.Query, n int, minRangeB
 		return one, fmt.Sprintf("the table has %d pages", pages), nil
 	}
 	per := (pages + int64(n) - 1) / int64(n)
-	parts := make([]loaders.Query, 0, n)
-	for first := int64(0); first < pages; first += per {
-		part := q
-		part.Blocks = &loaders.BlockRange{First: first, Last: first + per}
-		parts = append(parts, part)
+	chunk := per
+	if o.ChunkBytes > 0 {
+		chunk = max(1, o.ChunkBytes/block, (per+maxChunksPerRange-1)/maxChunksPerRange)
 	}
-	parts[len(parts)-1].Blocks.Last = 0
-	return parts, "", nil
+	ranges := make([][]loaders.Query, 0, n)
+	for first := int64(0); first < pages; first += per {
+		end := min(first+per, pages)
+		var chunks []loaders.Query
+		for c := first; c < end; c += chunk {
+			part := q
+			part.Blocks = &loaders.BlockRange{First: c, Last: min(c+chunk, end)}
+			chunks = append(chunks, part)
+		}
+		ranges = append(ranges, chunks)
+	}
+	last := ranges[len(ranges)-1]
+	last[len(last)-1].Blocks.Last = 0
+	return ranges, "", nil
 }

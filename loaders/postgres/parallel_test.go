@@ -78,10 +78,11 @@ func TestSplitRangesReadEveryRowOnce(t *testing.T) {
 	exec(t, admin, `INSERT INTO t SELECT i, 'late' FROM generate_series(20001, 30000) i`)
 
 	q := loaders.Query{Name: "t", Table: "t"}
-	parts, whyNot, err := snap.(loaders.Splitter).Split(context.Background(), q, 4, 0)
+	ranges, whyNot, err := snap.(loaders.Splitter).Split(context.Background(), q, loaders.SplitOptions{Ranges: 4})
 	if err != nil || whyNot != "" {
 		t.Fatalf("split: %v %s", err, whyNot)
 	}
+	parts := oneChunkEach(t, ranges)
 	if len(parts) != 4 || parts[3].Blocks.Last != 0 {
 		t.Fatalf("parts %v: want 4, the last open-ended", parts)
 	}
@@ -115,10 +116,52 @@ func TestSplitRangesReadEveryRowOnce(t *testing.T) {
 	if err := admin.QueryRow(context.Background(), "SELECT pg_relation_size('t')").Scan(&size); err != nil {
 		t.Fatal(err)
 	}
-	parts, whyNot, err = snap.(loaders.Splitter).Split(context.Background(), q, 4, size/3+1)
-	if err != nil || whyNot != "" || len(parts) != 2 {
-		t.Fatalf("split into ranges of at least %d of %d bytes: %d parts, %v %s; want 2", size/3+1, size, len(parts), err, whyNot)
+	ranges, whyNot, err = snap.(loaders.Splitter).Split(context.Background(), q, loaders.SplitOptions{Ranges: 4, MinRangeBytes: size/3 + 1})
+	if err != nil || whyNot != "" || len(ranges) != 2 {
+		t.Fatalf("split into ranges of at least %d of %d bytes: %d ranges, %v %s; want 2", size/3+1, size, len(ranges), err, whyNot)
 	}
+
+	// Ranges in chunks of 8 pages: neighbouring, in order, the last
+	// one open-ended, and together every row once.
+	ranges, whyNot, err = snap.(loaders.Splitter).Split(context.Background(), q, loaders.SplitOptions{Ranges: 3, ChunkBytes: 8 * 8192})
+	if err != nil || whyNot != "" || len(ranges) != 3 {
+		t.Fatalf("split into 3 ranges of chunks: %d ranges, %v %s", len(ranges), err, whyNot)
+	}
+	next := int64(0)
+	all = nil
+	for i, r := range ranges {
+		if len(r) < 2 {
+			t.Errorf("range %d has %d chunks; its %d pages make more of 8", i, len(r), size/8192/3)
+		}
+		for j, c := range r {
+			if c.Blocks.First != next {
+				t.Fatalf("range %d chunk %d starts at page %d, want %d", i, j, c.Blocks.First, next)
+			}
+			lastOfAll := i == len(ranges)-1 && j == len(r)-1
+			if lastOfAll != (c.Blocks.Last == 0) || (!lastOfAll && c.Blocks.Last-c.Blocks.First > 8) {
+				t.Fatalf("range %d chunk %d is %s: want at most 8 pages, only the last open-ended", i, j, c.Blocks)
+			}
+			next = c.Blocks.Last
+			all = append(all, ids(t, snap, c)...)
+		}
+	}
+	slices.Sort(all)
+	if !slices.Equal(all, want) {
+		t.Errorf("the chunks hold %d rows, want the snapshot's %d, each once", len(all), len(want))
+	}
+}
+
+// oneChunkEach returns the one chunk of each range.
+func oneChunkEach(t *testing.T, ranges [][]loaders.Query) []loaders.Query {
+	t.Helper()
+	var parts []loaders.Query
+	for i, r := range ranges {
+		if len(r) != 1 {
+			t.Fatalf("range %d has %d chunks, want 1 without ChunkBytes", i, len(r))
+		}
+		parts = append(parts, r[0])
+	}
+	return parts
 }
 
 // What cannot be split is read whole, with the reason: a SELECT, a view,
@@ -147,10 +190,11 @@ func TestSplitReadsWholeWhatItCannotSplit(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			parts, whyNot, err := split.Split(context.Background(), tc.q, tc.n, tc.minBytes)
+			ranges, whyNot, err := split.Split(context.Background(), tc.q, loaders.SplitOptions{Ranges: tc.n, MinRangeBytes: tc.minBytes, ChunkBytes: 8192})
 			if err != nil {
 				t.Fatal(err)
 			}
+			parts := oneChunkEach(t, ranges)
 			if len(parts) != 1 || parts[0].Blocks != nil || !strings.Contains(whyNot, tc.whyNot) || (tc.whyNot == "") != (whyNot == "") {
 				t.Errorf("parts %v, why not %q; want the query whole because %q", parts, whyNot, tc.whyNot)
 			}
@@ -160,7 +204,7 @@ func TestSplitReadsWholeWhatItCannotSplit(t *testing.T) {
 	if got := ids(t, snap, loaders.Query{Table: "small"}); len(got) != 2 {
 		t.Errorf("read after split: %v", got)
 	}
-	if _, _, err := split.Split(context.Background(), loaders.Query{Table: "missing"}, 4, 0); err == nil {
+	if _, _, err := split.Split(context.Background(), loaders.Query{Table: "missing"}, loaders.SplitOptions{Ranges: 4}); err == nil {
 		t.Errorf("split of a missing table: no error")
 	}
 	if got := ids(t, snap, loaders.Query{Table: "small"}); len(got) != 2 {
