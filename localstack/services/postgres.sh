@@ -97,10 +97,21 @@ start_postgres() {
 		die "$PG_DATA was made by PostgreSQL $(cat "$PG_DATA/PG_VERSION"), but $bin is newer; remove $PG_DIR and run up again"
 	fi
 
+	# A self-signed certificate, so that tests can connect over TLS as
+	# production sources are (sslmode=require); plain connections work too.
+	if [ ! -f "$PG_DATA/server.key" ]; then
+		command -v openssl >/dev/null || die "openssl not found; it makes the test server's TLS certificate: sudo apt-get install -y openssl"
+		as_pg openssl req -new -x509 -nodes -days 36500 -subj /CN=127.0.0.1 \
+			-keyout "$PG_DATA/server.key" -out "$PG_DATA/server.crt" >/dev/null 2>&1 ||
+			die "openssl could not make a certificate in $PG_DATA"
+		as_pg chmod 600 "$PG_DATA/server.key"
+	fi
+
 	as_pg sh -c "cat > '$PG_DATA/lake.conf'" <<EOF
 # Written by localstack/services.sh on every start: test settings, not for production.
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
+ssl = on
 unix_socket_directories = '$PG_DIR'
 fsync = off
 synchronous_commit = off
