@@ -20,18 +20,13 @@ import (
 // the end of the test.
 func newSourceDB(t *testing.T, setup ...string) (string, *pgx.Conn) {
 	t.Helper()
-	dsn := testenv.NewPostgresDB(t)
+	dsn := testenv.NewPostgresDB(t, setup...)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(ctx) })
-	for _, q := range setup {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
 	return dsn, conn
 }
 
