@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// A bulk result (PostgreSQL's COPY, a MySQL result set) comes as a stream
-// of small socket writes: a PostgreSQL backend flushes every 8 KiB. A
+// A bulk result (PostgreSQL's COPY) comes as a stream of small socket
+// writes: a PostgreSQL backend flushes every 8 KiB. A
 // client that decodes faster than the server encodes catches up with
 // the stream at every write, so each write wakes it: the reading thread
 // parks, the runtime polls, the server's send pays for the wake-up. On
@@ -26,6 +26,10 @@ import (
 // wake it: each read in that mode also waits at most bulkWait, after
 // which the connection wakes on every byte again until it is behind
 // once more. So the end of each result costs up to bulkWait.
+//
+// The MySQL loader does not use it: reading 2M orders-like rows from
+// MariaDB, lake switched about 3,000 times in all, and took 2.1-2.2 s with
+// it and without.
 const (
 	bulkLowWater = 256 << 10
 	bulkWait     = time.Millisecond
