@@ -45,7 +45,9 @@ type stringDict struct {
 	// slots finds most values without hashing them whole (see probe).
 	slots [probeSlots]int32
 	follower
-	ids *array.Int32Builder
+	// ids are the indices of the current batch's values, at the batch's
+	// offset: one slice for every batch, rather than a buffer each.
+	ids []int32
 	// used marks the dictionary entries the current batch uses.
 	used []bool
 }
@@ -54,7 +56,6 @@ func newStringDict(valueType arrow.DataType) *stringDict {
 	return &stringDict{
 		valueType: valueType,
 		index:     map[string]int32{},
-		ids:       array.NewInt32Builder(memory.DefaultAllocator),
 	}
 }
 
@@ -197,11 +198,11 @@ func (d *stringDict) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 	default:
 		ok = false
 	}
-	ids := d.ids.NewInt32Array()
-	defer ids.Release()
 	if !ok {
 		return false, nil
 	}
+	ids := idArray(arr, d.ids)
+	defer ids.Release()
 	if first {
 		if err := putDictionary(enc, d.dictArray()); err != nil {
 			return false, err
@@ -339,23 +340,23 @@ func (d *stringDict) usedBounds() arrow.Array {
 	return b.NewArray()
 }
 
-// indices appends to d.ids the index of every value of a (null where it is
-// null) and reports whether all were found. The row group's first batch
-// makes the dictionary.
+// indices puts in d.ids the index of every value of a (0 where it is null)
+// and reports whether all were found. The row group's first batch makes
+// the dictionary.
 func (d *stringDict) indices(a interface {
 	arrow.Array
 	ValueOffsets() []int32
 	ValueBytes() []byte
 }, first bool) bool {
-	n := a.Len()
-	d.ids.Reserve(n)
+	n, off := a.Len(), a.Data().Offset()
+	d.ids = grow(d.ids, off+n)
 	d.used = slices.Grow(d.used[:0], len(d.values))[:len(d.values)]
 	clear(d.used)
 	offsets, data := a.ValueOffsets(), a.ValueBytes()
 	base := offsets[0] // data starts at the first value
 	for i := range n {
 		if a.IsNull(i) {
-			d.ids.UnsafeAppendBoolToBitmap(false)
+			d.ids[off+i] = 0
 			continue
 		}
 		v := data[offsets[i]-base : offsets[i+1]-base]
@@ -368,7 +369,7 @@ func (d *stringDict) indices(a interface {
 			d.used = append(d.used, true)
 		}
 		d.used[id] = true
-		d.ids.UnsafeAppend(id)
+		d.ids[off+i] = id
 	}
 	return true
 }

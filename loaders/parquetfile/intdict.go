@@ -171,7 +171,7 @@ func (d *intDict[T]) write(cw file.ColumnChunkWriter, arr arrow.Array, defs []in
 			}
 		}
 	}
-	ids := d.idArray(arr)
+	ids := idArray(arr, d.ids)
 	defer ids.Release()
 	var zero T
 	return true, writeIndices(cw, ids, defs, int64(nonNull)*int64(unsafe.Sizeof(zero)))
@@ -318,11 +318,14 @@ func (d *intDict[T]) dictArray() arrow.Array {
 	return array.MakeFromData(data)
 }
 
-// idArray is d.ids as an Int32 array with arr's validity and offset.
-func (d *intDict[T]) idArray(arr arrow.Array) *array.Int32 {
+// idArray is ids, the dictionary indices of arr's values (at arr's
+// offset), as an Int32 array with arr's validity and offset. It borrows
+// ids, which the dictionary writes again for its next batch: arrow-go
+// copies indices into its encoder and keeps no array.
+func idArray(arr arrow.Array, ids []int32) *array.Int32 {
 	src := arr.Data()
 	data := array.NewData(arrow.PrimitiveTypes.Int32, src.Len(),
-		[]*memory.Buffer{src.Buffers()[0], memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(d.ids))},
+		[]*memory.Buffer{src.Buffers()[0], memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(ids))},
 		nil, src.NullN(), src.Offset())
 	defer data.Release()
 	return array.NewInt32Data(data)

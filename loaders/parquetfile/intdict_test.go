@@ -1,6 +1,7 @@
 package parquetfile_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -109,6 +110,61 @@ func TestIntegerDictionariesReadBackAsWritten(t *testing.T) {
 				t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
 			}
 			checkStats(t, path, c, physical[c])
+		}
+	}
+}
+
+// String columns of few values reach arrow-go as indices too (stringDict),
+// into one slice of indices reused from batch to batch: batches with NULLs
+// and a growing vocabulary, cut into row groups in the middle (so that a
+// batch arrives at an offset), must read back exactly as written, their
+// data pages dictionary-encoded.
+func TestStringDictionariesReadBackAsWritten(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		nullable("status", arrow.BinaryTypes.String),
+		nullable("code", arrow.BinaryTypes.Binary),
+	}, nil)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var batches []arrow.RecordBatch
+	var want []string
+	for b := range 6 {
+		rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for range 3000 {
+			if rng.IntN(10) == 0 {
+				rb.Field(0).AppendNull()
+				rb.Field(1).AppendNull()
+				continue
+			}
+			v := rng.IntN(40 + 30*b)
+			rb.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("status %d", v))
+			rb.Field(1).(*array.BinaryBuilder).Append([]byte(fmt.Sprintf("c%d", v)))
+		}
+		rec := rb.NewRecordBatch()
+		rb.Release()
+		defer rec.Release()
+		batches = append(batches, rec)
+		want = append(want, recordRows(rec)...)
+	}
+	f, files := writeAll(t, parquetfile.Options{RowGroupBytes: 20 << 10}, schema, batches...)
+	if len(files) != 1 {
+		t.Fatalf("%d files, want 1", len(files))
+	}
+	path := f.path(files[0].Name)
+	if groups := len(rowGroups(t, path)); groups < 3 {
+		t.Fatalf("%d row groups, want batches cut into several", groups)
+	}
+	got := readRows(t, path)
+	if len(got) != len(want) {
+		t.Fatalf("read %d rows, wrote %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("row %d reads\n%s\nwrote\n%s", i, got[i], want[i])
+		}
+	}
+	for c, field := range schema.Fields() {
+		if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
+			t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
 		}
 	}
 }
