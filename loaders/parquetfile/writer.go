@@ -221,6 +221,7 @@ func (w *Writer) Begin(schema *arrow.Schema, cols []loaders.Column) error {
 		parquet.WithStoreDecimalAsInteger(true),
 		parquet.WithCreatedBy("lake (arrow-go)"),
 		parquet.WithDataPageSize(w.opts.PageBytes),
+		parquet.WithAllocator(pageBuffers),
 	}
 	if w.opts.CompressionLevel != 0 {
 		w.baseProps = append(w.baseProps, parquet.WithCompressionLevel(w.opts.CompressionLevel))
