@@ -88,23 +88,7 @@ func TestIntegerDictionariesReadBackAsWritten(t *testing.T) {
 		}
 	}
 	for _, encoders := range []int{1, 4} {
-		f, files := writeAll(t, parquetfile.Options{RowGroupBytes: 40 << 10, Encoders: encoders}, fewValues, batches...)
-		if len(files) != 1 {
-			t.Fatalf("%d files, want 1", len(files))
-		}
-		path := f.path(files[0].Name)
-		if groups := len(rowGroups(t, path)); groups < 3 {
-			t.Fatalf("%d row groups, want batches cut into several", groups)
-		}
-		got := readRows(t, path)
-		if len(got) != len(want) {
-			t.Fatalf("read %d rows, wrote %d", len(got), len(want))
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("encoders %d: row %d reads\n%s\nwrote\n%s", encoders, i, got[i], want[i])
-			}
-		}
+		path := writeInRowGroups(t, parquetfile.Options{RowGroupBytes: 40 << 10, Encoders: encoders}, fewValues, batches, want)
 		for c, field := range fewValues.Fields() {
 			if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
 				t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
@@ -145,7 +129,20 @@ func TestStringDictionariesReadBackAsWritten(t *testing.T) {
 		batches = append(batches, rec)
 		want = append(want, recordRows(rec)...)
 	}
-	f, files := writeAll(t, parquetfile.Options{RowGroupBytes: 20 << 10}, schema, batches...)
+	path := writeInRowGroups(t, parquetfile.Options{RowGroupBytes: 20 << 10}, schema, batches, want)
+	for c, field := range schema.Fields() {
+		if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
+			t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
+		}
+	}
+}
+
+// writeInRowGroups writes batches into one file of several row groups, so
+// that some batches are cut, checks that it reads back as want (the rows
+// of the batches) and returns its path.
+func writeInRowGroups(t *testing.T, opts parquetfile.Options, schema *arrow.Schema, batches []arrow.RecordBatch, want []string) string {
+	t.Helper()
+	f, files := writeAll(t, opts, schema, batches...)
 	if len(files) != 1 {
 		t.Fatalf("%d files, want 1", len(files))
 	}
@@ -159,12 +156,8 @@ func TestStringDictionariesReadBackAsWritten(t *testing.T) {
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("row %d reads\n%s\nwrote\n%s", i, got[i], want[i])
+			t.Fatalf("encoders %d: row %d reads\n%s\nwrote\n%s", opts.Encoders, i, got[i], want[i])
 		}
 	}
-	for c, field := range schema.Fields() {
-		if pages := dataPageEncodings(t, path, c); len(pages) != 1 || !pages[parquet.Encodings.RLEDict] {
-			t.Errorf("%s's data pages are %v, want only %s", field.Name, pages, parquet.Encodings.RLEDict)
-		}
-	}
+	return path
 }
