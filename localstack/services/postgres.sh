@@ -100,7 +100,13 @@ start_postgres() {
 	# A self-signed certificate, so that tests can connect over TLS as
 	# production sources are (sslmode=require); plain connections work too.
 	if [ ! -f "$PG_DATA/server.key" ]; then
-		command -v openssl >/dev/null || die "openssl not found; it makes the test server's TLS certificate: sudo apt-get install -y openssl"
+		if ! command -v openssl >/dev/null; then
+			is_root || die "openssl not found; it makes the test server's TLS certificate: sudo apt-get install -y openssl"
+			log "installing openssl from Debian packages (the test server's TLS certificate)"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y openssl >&2 ||
+				{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y openssl >&2; } ||
+				die "could not install openssl"
+		fi
 		as_pg openssl req -new -x509 -nodes -days 36500 -subj /CN=127.0.0.1 \
 			-keyout "$PG_DATA/server.key" -out "$PG_DATA/server.crt" >/dev/null 2>&1 ||
 			die "openssl could not make a certificate in $PG_DATA"
