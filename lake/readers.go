@@ -90,13 +90,14 @@ func planSplit(sc SourceConfig, t TableConfig) splitPlan {
 // split divides q as plan says into ranges, each the chunks it is read
 // in, or returns q alone and why not.
 func (r *readers) split(ctx context.Context, q loaders.Query, plan splitPlan) (ranges [][]loaders.Query, whyNot string, err error) {
+	whole := [][]loaders.Query{{q}}
 	if plan.ranges < 2 {
-		return [][]loaders.Query{{q}}, "", nil
+		return whole, "", nil
 	}
 	err = r.use(ctx, func(s loaders.Snapshot) error {
 		sp, ok := s.(loaders.Splitter)
 		if !ok {
-			ranges, whyNot = [][]loaders.Query{{q}}, "this source cannot split tables"
+			ranges, whyNot = whole, "this source cannot split tables"
 			return nil
 		}
 		ranges, whyNot, err = sp.Split(ctx, q, loaders.SplitOptions{

@@ -235,8 +235,9 @@ type SplitOptions struct {
 	// MinRangeBytes > 0 is the least of the table's storage a range
 	// holds, so that a small table makes fewer ranges, or none.
 	MinRangeBytes int64
-	// ChunkBytes > 0 cuts each range into chunks of at least that much
-	// storage (the last of a range may hold less); 0 is one chunk a range.
+	// ChunkBytes > 0 cuts each range into chunks of that much storage
+	// (the last of a range may hold less; a Splitter may make them
+	// bigger to bound how many a range has); 0 is one chunk a range.
 	ChunkBytes int64
 }
 

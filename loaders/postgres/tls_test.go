@@ -30,8 +30,10 @@ func TestCopyOverTLS(t *testing.T) {
 		WHERE a.datname = current_database() AND a.application_name = 'lake'`).Scan(&overTLS, &all); err != nil {
 		t.Fatal(err)
 	}
-	if all != 1 || overTLS != 1 {
-		t.Fatalf("%d of lake's %d connections use TLS, want its one", overTLS, all)
+	// Open's probe connection may not have left pg_stat_activity yet:
+	// every connection of lake's counts, and all must use TLS.
+	if all < 1 || overTLS != all {
+		t.Fatalf("%d of lake's %d connections use TLS, want all", overTLS, all)
 	}
 
 	want := make([]int64, rows)
